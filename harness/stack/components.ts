@@ -1,0 +1,162 @@
+/**
+ * The stack's components as data: which binary, which arguments, what "ready" means,
+ * and what must be up first. The backend (native-stack.ts) only walks this list.
+ */
+import { closeSync, mkdirSync, openSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type { RenderedConfig } from '../render/render.ts';
+import type { Topology } from './topology.ts';
+import { resolveBinary, type BinaryName } from './binaries.ts';
+import { HttpWait, MqttWait, RedisPingWait, SqlWait, type WaitStrategy } from './wait.ts';
+import type { ComponentName } from './port-plan.ts';
+
+export interface ComponentDefinition {
+  name: ComponentName;
+  binary: BinaryName;
+  /** Run once before the process starts (initdb, writing a small config). */
+  prepare?: () => void;
+  args: string[];
+  env?: Record<string, string>;
+  /** Run as this system user (PostgreSQL refuses to run as root). */
+  user?: string;
+  wait: WaitStrategy;
+  dependsOn: ComponentName[];
+  readyTimeoutMs: number;
+}
+
+export const POSTGRES_USER = 'postgres';
+export const postgresUrl = (t: Topology): string => `postgresql://${POSTGRES_USER}@127.0.0.1:${t.component.postgres.port}/postgres?sslmode=disable`;
+export const redisUrl = (t: Topology): string => `redis://127.0.0.1:${t.component.redis.port}`;
+export const mqttUrl = (t: Topology): string => `mqtt://127.0.0.1:${t.component.mosquitto.port}`;
+
+/** uid/gid of a system user, for spawning as it when we are root. */
+export function systemUser(name: string): { uid: number; gid: number } | undefined {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+    if (!line) return undefined;
+    const f = line.split(':');
+    return { uid: Number(f[2]), gid: Number(f[3]) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function componentDefinitions(t: Topology, cfg: RenderedConfig): ComponentDefinition[] {
+  const data = (name: string): string => {
+    const d = join(t.dataDir, name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const c = t.component;
+  const asRoot = process.getuid?.() === 0;
+  const pgData = join(t.dataDir, 'postgres');
+  const pgSocketDir = join(t.dataDir, 'postgres-socket');
+
+  return [
+    {
+      name: 'postgres',
+      binary: 'postgres',
+      user: asRoot ? POSTGRES_USER : undefined,
+      prepare: () => {
+        if (existsSync(join(pgData, 'PG_VERSION'))) return;
+        mkdirSync(pgData, { recursive: true });
+        mkdirSync(pgSocketDir, { recursive: true });
+        const user = asRoot ? systemUser(POSTGRES_USER) : undefined;
+        if (asRoot && !user) throw new Error(`running as root, PostgreSQL needs the system user "${POSTGRES_USER}" (Debian's postgresql package creates it)`);
+        if (user) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, pgData, pgSocketDir]);
+        execFileSync(resolveBinary('initdb').path, ['-D', pgData, '-U', POSTGRES_USER, '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'pipe', ...(user ?? {}) });
+      },
+      args: ['-D', pgData, '-c', 'listen_addresses=127.0.0.1', '-c', `port=${c.postgres.port}`, '-c', `unix_socket_directories=${pgSocketDir}`, '-c', 'fsync=off', '-c', 'max_connections=200'],
+      wait: new SqlWait(postgresUrl(t)),
+      dependsOn: [],
+      readyTimeoutMs: 30_000,
+    },
+    {
+      name: 'redis',
+      binary: 'redis',
+      args: ['--bind', '127.0.0.1', '--port', String(c.redis.port), '--save', '', '--appendonly', 'no', '--dir', data('redis'), '--protected-mode', 'yes'],
+      wait: new RedisPingWait(c.redis.port),
+      dependsOn: [],
+      readyTimeoutMs: 15_000,
+    },
+    {
+      name: 'mosquitto',
+      binary: 'mosquitto',
+      prepare: () => {
+        // $SYS every second so the broker's own counters (mqtt_messages_*_total) move visibly.
+        writeFileSync(join(data('mosquitto'), 'mosquitto.conf'), [`listener ${c.mosquitto.port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'sys_interval 1', 'log_dest stdout', 'log_type error', 'log_type warning', 'log_type notice', ''].join('\n'));
+      },
+      args: ['-c', join(t.dataDir, 'mosquitto', 'mosquitto.conf')],
+      wait: new MqttWait(mqttUrl(t)),
+      dependsOn: [],
+      readyTimeoutMs: 15_000,
+    },
+    {
+      name: 'postgres-exporter',
+      binary: 'postgres-exporter',
+      args: [`--web.listen-address=127.0.0.1:${c['postgres-exporter'].port}`],
+      env: { DATA_SOURCE_NAME: postgresUrl(t) },
+      wait: new HttpWait(`${c['postgres-exporter'].url}/metrics`, { bodyIncludes: 'pg_up 1' }),
+      dependsOn: ['postgres'],
+      readyTimeoutMs: 20_000,
+    },
+    {
+      name: 'redis-exporter',
+      binary: 'redis-exporter',
+      args: [`--redis.addr=redis://127.0.0.1:${c.redis.port}`, `--web.listen-address=127.0.0.1:${c['redis-exporter'].port}`],
+      wait: new HttpWait(`${c['redis-exporter'].url}/metrics`, { bodyIncludes: 'redis_up 1' }),
+      dependsOn: ['redis'],
+      readyTimeoutMs: 20_000,
+    },
+    {
+      name: 'loki',
+      binary: 'loki',
+      args: [`-config.file=${cfg.files.loki}`, '-ingester.min-ready-duration=0s'],
+      wait: new HttpWait(`${c.loki.url}/ready`),
+      dependsOn: [],
+      readyTimeoutMs: 90_000,
+    },
+    {
+      name: 'alertmanager',
+      binary: 'alertmanager',
+      args: [`--config.file=${cfg.files.alertmanager}`, `--storage.path=${data('alertmanager')}`, `--web.listen-address=127.0.0.1:${c.alertmanager.port}`, '--cluster.listen-address=', `--web.external-url=${c.alertmanager.url}`],
+      wait: new HttpWait(`${c.alertmanager.url}/-/ready`),
+      dependsOn: [],
+      readyTimeoutMs: 30_000,
+    },
+    {
+      name: 'promtail',
+      binary: 'promtail',
+      args: [`-config.file=${cfg.files.promtail}`],
+      // Promtail reports not-ready until it has a file to tail: create each service's log file up front.
+      prepare: () => {
+        data('promtail');
+        for (const svc of t.services) {
+          mkdirSync(dirname(svc.logFile), { recursive: true });
+          closeSync(openSync(svc.logFile, 'a'));
+        }
+      },
+      wait: new HttpWait(`${c.promtail.url}/ready`),
+      dependsOn: ['loki'],
+      readyTimeoutMs: 30_000,
+    },
+    {
+      name: 'prometheus',
+      binary: 'prometheus',
+      args: [
+        `--config.file=${cfg.files.prometheus}`,
+        `--storage.tsdb.path=${data('prometheus')}`,
+        `--storage.tsdb.retention.time=${cfg.settings.prometheusRetention}`,
+        `--web.listen-address=127.0.0.1:${c.prometheus.port}`,
+        `--web.external-url=${c.prometheus.url}`,
+        '--web.enable-lifecycle',
+        '--web.enable-remote-write-receiver',
+        `--query.lookback-delta=${cfg.settings.lookbackDelta}`,
+      ],
+      wait: new HttpWait(`${c.prometheus.url}/-/ready`),
+      dependsOn: ['alertmanager'],
+      readyTimeoutMs: 60_000,
+    },
+  ];
+}

@@ -1,0 +1,158 @@
+/**
+ * The native backend: the whole stack as child processes on 127.0.0.1.
+ * `NativeStack` holds the options; `start()` returns a `StartedNativeStack`, the only
+ * thing that can be stopped (the testcontainers shape: a started thing is its own type).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { renderMonitoringConfig, type RenderedConfig } from '../render/render.ts';
+import { Reaper } from '../process/reaper.ts';
+import { Supervisor, type ManagedProcess } from '../process/supervisor.ts';
+import { buildTopology, plannedPorts, type Topology } from './topology.ts';
+import { assertPortsFree, isPortFree } from './ports.ts';
+import { componentDefinitions, systemUser, type ComponentDefinition } from './components.ts';
+import { resolveBinary, type ResolvedBinary } from './binaries.ts';
+import { waitUntilReady } from './wait.ts';
+import { AlertReceiver } from './alert-receiver.ts';
+import type { ComponentName } from './port-plan.ts';
+import { REPO_ROOT } from '../lib/paths.ts';
+
+export interface NativeStackOptions {
+  monitoringDir?: string;
+  /** Run directory; created. Defaults to runs/<timestamp>. */
+  runDir?: string;
+  portOffset?: number;
+  timeScale?: number;
+  /** Called with progress lines ("loki ready in 4.2s"). */
+  onProgress?: (line: string) => void;
+}
+
+export interface ComponentStatus {
+  name: string;
+  pid: number;
+  running: boolean;
+  readyMs?: number;
+  url?: string;
+  version: string;
+}
+
+/** Stop order: consumers before what they consume, so nothing logs spurious errors on the way down. */
+const STOP_ORDER: ComponentName[] = ['promtail', 'prometheus', 'alertmanager', 'loki', 'postgres-exporter', 'redis-exporter', 'mosquitto', 'redis', 'postgres'];
+
+export function defaultRunDir(label = 'stack'): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return join(REPO_ROOT, 'runs', `${stamp}-${label}`);
+}
+
+export class NativeStack {
+  constructor(private readonly opts: NativeStackOptions = {}) {}
+
+  async start(): Promise<StartedNativeStack> {
+    const progress = this.opts.onProgress ?? (() => {});
+    const runDir = resolve(this.opts.runDir ?? defaultRunDir());
+    const topology = buildTopology({ offset: this.opts.portOffset ?? 0, runDir });
+
+    // Everything that can be wrong with the input is checked before anything starts.
+    const definitions0 = ['prometheus', 'promtool', 'alertmanager', 'loki', 'promtail', 'mosquitto', 'postgres', 'initdb', 'redis', 'postgres-exporter', 'redis-exporter'] as const;
+    const binaries = new Map<string, ResolvedBinary>(definitions0.map((b) => [b, resolveBinary(b)]));
+    if (process.getuid?.() === 0 && !systemUser('postgres')) throw new Error('running as root, PostgreSQL needs the "postgres" system user: run `npm run setup`');
+    await assertPortsFree(plannedPorts(topology, { services: false }));
+
+    mkdirSync(topology.logDir, { recursive: true });
+    mkdirSync(topology.dataDir, { recursive: true });
+    const rendered = renderMonitoringConfig({ monitoringDir: this.opts.monitoringDir ?? join(REPO_ROOT, 'monitoring'), topology, timeScale: this.opts.timeScale ?? 1 });
+    for (const w of rendered.warnings) progress(`warning: ${w}`);
+
+    const reaper = Reaper.start(join(topology.logDir, 'reaper.log'));
+    const supervisor = new Supervisor(reaper);
+    const receiver = new AlertReceiver(topology.component['alert-receiver'].port, join(runDir, 'notifications.jsonl'));
+    const started = new StartedNativeStack(topology, rendered, supervisor, reaper, receiver, binaries);
+    try {
+      await receiver.start();
+      await started.startComponents(componentDefinitions(topology, rendered), progress);
+    } catch (e) {
+      await started.stop();
+      throw e;
+    }
+    writeFileSync(join(runDir, 'stack.json'), JSON.stringify(started.describe(), null, 2));
+    return started;
+  }
+}
+
+export class StartedNativeStack {
+  readonly readyMs = new Map<string, number>();
+  private stopped = false;
+
+  constructor(
+    readonly topology: Topology,
+    readonly config: RenderedConfig,
+    readonly supervisor: Supervisor,
+    private readonly reaper: Reaper,
+    readonly alertReceiver: AlertReceiver,
+    readonly binaries: Map<string, ResolvedBinary>,
+  ) {}
+
+  get runDir(): string {
+    return this.topology.runDir;
+  }
+
+  url(name: ComponentName): string {
+    return this.topology.component[name].url;
+  }
+
+  process(name: string): ManagedProcess {
+    const p = this.supervisor.get(name);
+    if (!p) throw new Error(`no process named ${name} in this stack`);
+    return p;
+  }
+
+  /** Starts definitions in waves: each one as soon as what it depends on is ready. */
+  async startComponents(defs: ComponentDefinition[], progress: (line: string) => void): Promise<void> {
+    const ready = new Map<ComponentName, Promise<void>>();
+    const startOne = async (d: ComponentDefinition): Promise<void> => {
+      await Promise.all(d.dependsOn.map((dep) => ready.get(dep)));
+      d.prepare?.();
+      const bin = this.binaries.get(d.binary) ?? resolveBinary(d.binary);
+      const user = d.user ? systemUser(d.user) : undefined;
+      const command = user ? 'setpriv' : bin.path;
+      const args = user ? [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', bin.path, ...d.args] : d.args;
+      const proc = this.supervisor.start({ name: d.name, command, args, env: d.env, cwd: this.topology.dataDir, logFile: join(this.topology.logDir, `${d.name}.log`), stopTimeoutMs: 15_000 });
+      progress(`${d.name}: started pid ${proc.pid}, waiting for ${d.wait.describe()}`);
+      const ms = await waitUntilReady(proc, d.wait, { timeoutMs: d.readyTimeoutMs, name: d.name });
+      this.readyMs.set(d.name, ms);
+      progress(`${d.name}: ready in ${(ms / 1000).toFixed(1)}s`);
+    };
+    for (const d of defs) ready.set(d.name, startOne(d));
+    const results = await Promise.allSettled(ready.values());
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  describe(): { runDir: string; offset: number; timeScale: number; components: ComponentStatus[] } {
+    return {
+      runDir: this.runDir,
+      offset: this.topology.offset,
+      timeScale: this.config.timeScale,
+      components: this.supervisor.list().map((p) => ({
+        name: p.name,
+        pid: p.pid,
+        running: p.running,
+        readyMs: this.readyMs.get(p.name),
+        url: (this.topology.component as Record<string, { url: string }>)[p.name]?.url,
+        version: this.binaries.get(p.name === 'redis' ? 'redis' : p.name)?.version ?? '',
+      })),
+    };
+  }
+
+  /** Stops every process (dependents first) and checks that no planned port is still held. */
+  async stop(): Promise<{ leftoverPorts: number[] }> {
+    if (this.stopped) return { leftoverPorts: [] };
+    this.stopped = true;
+    await this.supervisor.stopAll(['traffic', ...this.topology.services.map((s) => s.name), ...STOP_ORDER]);
+    await this.alertReceiver.stop();
+    this.reaper.close();
+    const leftoverPorts: number[] = [];
+    for (const p of plannedPorts(this.topology, { services: true })) if (!(await isPortFree(p.port))) leftoverPorts.push(p.port);
+    return { leftoverPorts };
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * npm run setup (after scripts/setup.sh has run npm ci): Debian packages, then the Go
+ * components built from their pinned modules into the cache outside the repo.
+ * Idempotent: each step checks first and says "skipped" when there is nothing to do.
+ */
+import { execa } from 'execa';
+import { cpSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadManifest, type GoComponentSpec } from '../harness/lib/manifest.ts';
+import { binCacheDir, REPO_ROOT, srcCacheDir } from '../harness/lib/paths.ts';
+import { cachedGoBinaryPath, resolveBinary, type BinaryName } from '../harness/stack/binaries.ts';
+import { UsageError } from '../harness/lib/errors.ts';
+
+const manifest = loadManifest();
+
+async function step(title: string, run: () => Promise<string>): Promise<void> {
+  const t0 = performance.now();
+  process.stdout.write(`[setup] ${title.padEnd(44)} `);
+  const outcome = await run();
+  console.log(`${outcome} (${((performance.now() - t0) / 1000).toFixed(1)}s)`);
+}
+
+function resolves(binary: string): boolean {
+  try {
+    resolveBinary(binary as BinaryName);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function commandExists(cmd: string): Promise<boolean> {
+  return (await execa('sh', ['-c', `command -v ${cmd}`], { reject: false })).exitCode === 0;
+}
+
+async function installDebianPackages(): Promise<string> {
+  const missing = Object.entries(manifest.debian).filter(([name]) => !resolves(name));
+  if (missing.length === 0) return 'skipped (all present)';
+  const packages = [...new Set(missing.map(([, d]) => d.package))];
+  if (!(await commandExists('apt-get'))) {
+    throw new UsageError(`apt-get is not available to install: ${packages.join(', ')}`, {
+      fix: `put these binaries on PATH (or name them in *_BIN variables): ${missing.map(([, d]) => d.binary).join(', ')}`,
+    });
+  }
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  const run = (args: string[]) => execa(sudo[0] ?? args[0]!, sudo.length ? args : args.slice(1), { stdio: 'inherit', env: { DEBIAN_FRONTEND: 'noninteractive' } });
+  console.log(`\n[setup]   apt-get install ${packages.join(' ')}`);
+  await run(['apt-get', 'update', '-qq']);
+  await run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages]);
+  // Debian starts these as system services on install; the harness runs its own on
+  // other ports, but a stray system redis/postgres/mosquitto is noise: stop them.
+  for (const svc of ['redis-server', 'postgresql', 'mosquitto']) await execa(sudo[0] ?? 'service', [...(sudo.length ? ['service'] : []), svc, 'stop'], { reject: false });
+  return `installed ${packages.join(', ')}`;
+}
+
+/**
+ * Build one Go component through its wrapper module (scripts/gobuild/<name>): the
+ * wrapper requires the upstream module and repeats its replace/exclude directives,
+ * which `go install mod@version` would refuse.
+ */
+async function buildGoComponent(name: string, spec: GoComponentSpec): Promise<string> {
+  const targets = spec.binaries.map((b) => cachedGoBinaryPath(name, spec, b));
+  if (spec.binaries.every((b) => resolves(b))) return `skipped (${spec.version} present)`;
+  if (!(await commandExists('go'))) return fallbackWithoutGo(name, spec);
+
+  const wrapper = join(REPO_ROOT, spec.wrapper);
+  const env: Record<string, string> = { GOFLAGS: '-buildvcs=false', GONOSUMDB: spec.module, CGO_ENABLED: '0' };
+  const modfile = spec.embedPlaceholders?.length ? ['-modfile', await modfileWithPlaceholders(name, spec, wrapper)] : [];
+
+  const staging = join(binCacheDir(), `.staging-${name}-${process.pid}`);
+  mkdirSync(staging, { recursive: true });
+  try {
+    await execa('go', ['mod', 'download', spec.module], { cwd: wrapper, env });
+    await execa(
+      'go',
+      ['build', ...modfile, '-trimpath', '-ldflags', `-s -w -X ${spec.versionVar}=${spec.version}`, '-o', `${staging}/`, ...spec.packages.map((p) => `${spec.module}/${p}`)],
+      { cwd: wrapper, env, stdout: 'ignore', stderr: 'pipe' },
+    );
+    const dir = join(binCacheDir(), `${name}-${spec.version}`);
+    mkdirSync(dir, { recursive: true });
+    // Rename into place only when the whole build succeeded: no half-written binary is ever "present".
+    for (const b of spec.binaries) renameSync(join(staging, b), join(dir, b));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return `built ${targets.map((t) => t.replace(binCacheDir() + '/', '')).join(', ')}`;
+}
+
+/**
+ * Some modules embed files that only their npm build produces (Alertmanager's UI). Copy
+ * the module source to the cache, add a placeholder page, and build with a copy of the
+ * wrapper's go.mod that replaces the module with that copy (-modfile keeps the repo's
+ * go.mod untouched). The server code is unchanged; only the web UI is absent.
+ */
+async function modfileWithPlaceholders(name: string, spec: GoComponentSpec, wrapper: string): Promise<string> {
+  const { stdout: modDir } = await execa('go', ['list', '-m', '-f', '{{.Dir}}', spec.module], { cwd: wrapper });
+  const copy = join(srcCacheDir(), `${name}-${spec.version}`);
+  if (!existsSync(join(copy, 'go.mod'))) {
+    rmSync(copy, { recursive: true, force: true });
+    mkdirSync(srcCacheDir(), { recursive: true });
+    cpSync(modDir.trim(), copy, { recursive: true });
+    makeWritable(copy);
+  }
+  for (const rel of spec.embedPlaceholders ?? []) {
+    const file = join(copy, rel);
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, `<!doctype html><title>${name}</title><p>${name} ${spec.version} built by mcp-monitoring-harness without its web UI: the API is complete.</p>\n`);
+  }
+  const modfile = join(srcCacheDir(), `${name}-${spec.version}.go.mod`);
+  writeFileSync(modfile, `${readFileSync(join(wrapper, 'go.mod'), 'utf8')}\nreplace ${spec.module} => ${copy}\n`);
+  cpSync(join(wrapper, 'go.sum'), modfile.replace(/\.mod$/, '.sum'));
+  return modfile;
+}
+
+function makeWritable(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir)) {
+    const p = join(dir, entry);
+    if (statSync(p).isDirectory()) makeWritable(p);
+    else chmodSync(p, 0o644);
+  }
+}
+
+/** Without Go, Prometheus and Alertmanager fall back to Debian's (older) packages. Loudly. */
+async function fallbackWithoutGo(name: string, spec: GoComponentSpec): Promise<string> {
+  const debianPackage: Record<string, string> = { prometheus: 'prometheus', alertmanager: 'prometheus-alertmanager' };
+  const pkg = debianPackage[name];
+  if (!pkg) throw new UsageError(`Go is not installed, and ${name} ${spec.version} can only be built from its Go module`, { fix: 'install Go (https://go.dev/doc/install) and run `npm run setup` again' });
+  console.warn(`\n[setup] WARNING: Go is not installed. Falling back to Debian's ${pkg} package for ${name}: an OLDER version than the pinned ${spec.version}; results may differ from the platform's images.`);
+  await execa('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'inherit' });
+  const dir = join(binCacheDir(), `${name}-${spec.version}`);
+  mkdirSync(dir, { recursive: true });
+  for (const b of spec.binaries) {
+    const target = join(dir, b);
+    if (!existsSync(target)) symlinkSync(`/usr/bin/${b}`, target);
+  }
+  writeFileSync(join(dir, 'FALLBACK'), `Debian package ${pkg}, not ${spec.version}\n`);
+  return `FALLBACK to Debian ${pkg} (not ${spec.version})`;
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  mkdirSync(binCacheDir(), { recursive: true });
+  await step('Debian packages', installDebianPackages);
+  for (const [name, spec] of Object.entries(manifest.go)) await step(`${name} ${spec.version} (Go module ${spec.moduleVersion})`, () => buildGoComponent(name, spec));
+  console.log(`[setup] done in ${((performance.now() - t0) / 1000).toFixed(1)}s; binaries in ${binCacheDir()}`);
+}
+
+main().catch((e: unknown) => {
+  console.log('');
+  if (e instanceof UsageError) {
+    console.error(`setup: ${e.message}`);
+    process.exit(2);
+  }
+  const err = e as { stderr?: string; message?: string };
+  console.error(`setup failed: ${err.message ?? String(e)}${err.stderr ? `\n${String(err.stderr).split('\n').slice(-30).join('\n')}` : ''}`);
+  process.exit(1);
+});
