@@ -2,7 +2,7 @@
  * The stack's components as data: which binary, which arguments, what "ready" means,
  * and what must be up first. The backend (native-stack.ts) only walks this list.
  */
-import { closeSync, mkdirSync, openSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { RenderedConfig } from '../render/render.ts';
@@ -64,7 +64,11 @@ export function componentDefinitions(t: Topology, cfg: RenderedConfig): Componen
         mkdirSync(pgSocketDir, { recursive: true });
         const user = asRoot ? systemUser(POSTGRES_USER) : undefined;
         if (asRoot && !user) throw new Error(`running as root, PostgreSQL needs the system user "${POSTGRES_USER}" (Debian's postgresql package creates it)`);
-        if (user) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, pgData, pgSocketDir]);
+        if (user) {
+          // The postgres user must be able to reach its data directory inside our run directory.
+          for (const d of [t.runDir, t.dataDir]) chmodSync(d, 0o755);
+          execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, pgData, pgSocketDir]);
+        }
         execFileSync(resolveBinary('initdb').path, ['-D', pgData, '-U', POSTGRES_USER, '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'pipe', ...(user ?? {}) });
       },
       args: ['-D', pgData, '-c', 'listen_addresses=127.0.0.1', '-c', `port=${c.postgres.port}`, '-c', `unix_socket_directories=${pgSocketDir}`, '-c', 'fsync=off', '-c', 'max_connections=200'],

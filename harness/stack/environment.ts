@@ -1,0 +1,49 @@
+/**
+ * Everything a run needs, started in order and stopped in reverse: the monitoring
+ * stack, then (unless --no-services) the fake-service fleet and background traffic.
+ * `stack up` and `scenario` both start one of these.
+ */
+import { NativeStack, type NativeStackOptions, type StartedNativeStack } from './native-stack.ts';
+import { Fleet, type StartedFleet } from './fleet.ts';
+import { startBackgroundTraffic, type BackgroundTraffic } from './traffic.ts';
+
+export interface EnvironmentOptions extends NativeStackOptions {
+  services?: boolean;
+  seed?: number;
+  /** Background traffic, total requests/s across all services; 0 for none. */
+  trafficRate?: number;
+}
+
+export interface StartedEnvironment {
+  stack: StartedNativeStack;
+  fleet?: StartedFleet;
+  traffic?: BackgroundTraffic;
+  seed: number;
+  stop(): Promise<{ leftoverPorts: number[] }>;
+}
+
+export const DEFAULT_SEED = 42;
+export const DEFAULT_TRAFFIC_RATE = 40;
+
+export async function startEnvironment(opts: EnvironmentOptions): Promise<StartedEnvironment> {
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const stack = await new NativeStack(opts).start();
+  let fleet: StartedFleet | undefined;
+  let traffic: BackgroundTraffic | undefined;
+  const stop = async (): Promise<{ leftoverPorts: number[] }> => {
+    await traffic?.stop();
+    await fleet?.stop();
+    return stack.stop();
+  };
+  try {
+    if (opts.services !== false) {
+      fleet = await new Fleet(stack, { seed, onProgress: opts.onProgress }).start();
+      const rate = opts.trafficRate ?? DEFAULT_TRAFFIC_RATE;
+      if (rate > 0) traffic = startBackgroundTraffic(stack.topology, { seed, ratePerSecond: rate });
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { stack, fleet, traffic, seed, stop };
+}
