@@ -69,7 +69,7 @@ async function up(o: UpOptions): Promise<void> {
   const opts = envOptions(o, progress);
   if (o.detach) return upDetached(o, opts.portOffset);
   const existing = readState(opts.portOffset);
-  if (existing && pidAlive(existing.pid)) throw new UsageError(`a detached stack is already running at port offset ${opts.portOffset} (pid ${existing.pid}, ${existing.runDir})`, { fix: '`npm run stack -- down` first, or use another --port-offset' });
+  if (existing && existing.pid !== process.pid && pidAlive(existing.pid)) throw new UsageError(`a detached stack is already running at port offset ${opts.portOffset} (pid ${existing.pid}, ${existing.runDir})`, { fix: '`npm run stack -- down` first, or use another --port-offset' });
 
   installSignalHandlers((sig) => console.log(`\n${sig}: stopping the stack…`));
   const t0 = Date.now();
