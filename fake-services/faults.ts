@@ -1,0 +1,177 @@
+/**
+ * Injectable faults. The harness adds and clears them through the control port; the
+ * request path asks this store what to do to each request.
+ *
+ * RNG semantics (why clearing restores the exact baseline): the baseline draws of a
+ * service (error draw, latency) come from one stream advanced by a fixed number of draws
+ * per /mcp request, whatever faults are active. Each fault draws from its own stream,
+ * seeded by (seed, service, fault ordinal). So faults never shift the baseline stream:
+ * after a clear, request k gets the same baseline draws it would have had in a run that
+ * never had the fault, and the same sequence of requests and fault additions reproduces
+ * the same fault decisions.
+ */
+import { z } from 'zod';
+import { logNormalMs, normalFrom, Rng } from './rng.ts';
+
+const filter = {
+  /** Which endpoint the fault hits (default /mcp). */
+  path: z.enum(['/mcp', '/health']).optional(),
+  /** Only tools/call of this tool (implies /mcp). */
+  tool: z.string().optional(),
+};
+
+export const MALFORMED_KINDS = ['text', 'binary', 'oversized'] as const;
+
+export const FaultSpecSchema = z
+  .discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('latency'),
+      /** Fixed extra latency... */
+      ms: z.number().nonnegative().optional(),
+      /** ...or a log-normal one. */
+      medianMs: z.number().positive().optional(),
+      sigma: z.number().nonnegative().default(0),
+      maxMs: z.number().positive().default(120_000),
+      ...filter,
+    }),
+    z.object({
+      kind: z.literal('error-ratio'),
+      ratio: z.number().min(0).max(1),
+      status: z.number().int().min(400).max(599).default(500),
+      ...filter,
+    }),
+    z.object({ kind: z.literal('hang'), ...filter }),
+    z.object({ kind: z.literal('metrics-slow'), ms: z.number().nonnegative() }),
+    z.object({ kind: z.literal('metrics-fail'), status: z.number().int().min(500).max(599).default(500) }),
+    z.object({
+      kind: z.literal('log-burst'),
+      linesPerSecond: z.number().positive().max(200_000),
+      durationSeconds: z.number().positive().max(3600),
+      /** Pad each line to about this many bytes. */
+      lineBytes: z.number().int().positive().max(1 << 20).optional(),
+    }),
+    z.object({
+      kind: z.literal('malformed-logs'),
+      ratio: z.number().min(0).max(1),
+      kinds: z.array(z.enum(MALFORMED_KINDS)).nonempty().default([...MALFORMED_KINDS]),
+      /** Size of an oversized line: above Loki's default 256 KiB max_line_size. */
+      oversizedBytes: z.number().int().positive().max(8 << 20).default(300_000),
+    }),
+    z.object({
+      kind: z.literal('cardinality-explosion'),
+      /** Distinct session_id values on mcp_tool_calls_total. */
+      n: z.number().int().positive().max(1_000_000),
+      /** New series touched per /mcp request, so a big n is reached in few requests. */
+      perRequest: z.number().int().positive().max(10_000).default(100),
+    }),
+    z.object({ kind: z.literal('mqtt-disconnect') }),
+    z.object({ kind: z.literal('dependency-failure') }),
+  ])
+  .superRefine((f, ctx) => {
+    if (f.kind === 'latency' && (f.ms === undefined) === (f.medianMs === undefined))
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of ms or medianMs', path: ['ms'] });
+  });
+
+export type FaultSpec = z.infer<typeof FaultSpecSchema>;
+export type FaultKind = FaultSpec['kind'];
+type Of<K extends FaultKind> = Extract<FaultSpec, { kind: K }>;
+
+export interface ActiveFault<S extends FaultSpec = FaultSpec> {
+  id: string;
+  spec: S;
+  rng: Rng;
+  createdAt: string;
+  /** Resolves when the fault is cleared (hung requests wait on it). */
+  cleared: Promise<void>;
+}
+
+/** Side effects of a fault kind (pool drop, timers...): run on add, undone by the returned function. */
+export type Activate = (f: ActiveFault) => (() => void | Promise<void>) | void;
+
+export class FaultStore {
+  private readonly active = new Map<string, ActiveFault & { release: () => void; undo?: () => void | Promise<void> }>();
+  private ordinal = 0;
+
+  constructor(
+    private readonly seed: number,
+    private readonly service: string,
+    private readonly activate: Activate = () => {},
+  ) {}
+
+  /** Validates and activates a fault; throws a ZodError on bad input. */
+  add(raw: unknown): ActiveFault {
+    const spec = FaultSpecSchema.parse(raw);
+    const n = ++this.ordinal;
+    let release!: () => void;
+    const cleared = new Promise<void>((r) => (release = r));
+    const f = { id: `f${n}`, spec, rng: new Rng(this.seed, this.service, 'fault', n), createdAt: new Date().toISOString(), cleared, release };
+    this.active.set(f.id, f);
+    const undo = this.activate(f);
+    if (undo) Object.assign(f, { undo });
+    return f;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const f = this.active.get(id);
+    if (!f) return false;
+    this.active.delete(id);
+    f.release();
+    await f.undo?.();
+    return true;
+  }
+
+  async clear(): Promise<number> {
+    const ids = [...this.active.keys()];
+    for (const id of ids) await this.remove(id);
+    return ids.length;
+  }
+
+  list(): { id: string; createdAt: string; spec: FaultSpec }[] {
+    return [...this.active.values()].map(({ id, createdAt, spec }) => ({ id, createdAt, spec }));
+  }
+
+  of<K extends FaultKind>(kind: K): ActiveFault<Of<K>>[] {
+    return [...this.active.values()].filter((f): f is typeof f & ActiveFault<Of<K>> => f.spec.kind === kind);
+  }
+
+  has(kind: FaultKind): boolean {
+    return this.of(kind).length > 0;
+  }
+
+  /** Faults of a request-path kind whose path/tool filter matches this request. */
+  matching<K extends 'latency' | 'error-ratio' | 'hang'>(kind: K, path: string, tool: string | undefined): ActiveFault<Of<K>>[] {
+    return this.of(kind).filter(({ spec }) => {
+      const f: { path?: string; tool?: string } = spec;
+      return (f.path ?? '/mcp') === path && (f.tool === undefined || f.tool === tool);
+    });
+  }
+
+  /** Extra latency in ms; each matching fault draws from its own stream. */
+  extraLatencyMs(path: string, tool: string | undefined): number {
+    let ms = 0;
+    for (const { spec, rng } of this.matching('latency', path, tool)) {
+      ms += spec.ms ?? logNormalMs(spec.medianMs!, spec.sigma, spec.maxMs, normalFrom(rng.float(), rng.float()));
+    }
+    return ms;
+  }
+
+  /** The status an error-ratio fault imposes on this request, if any. */
+  injectedStatus(path: string, tool: string | undefined): number | undefined {
+    let status: number | undefined;
+    // Every matching fault draws, even after a hit, so each fault's stream advances once per request.
+    for (const { spec, rng } of this.matching('error-ratio', path, tool)) {
+      if (rng.float() < spec.ratio) status ??= spec.status;
+    }
+    return status;
+  }
+
+  /** Resolves when every hang fault matching this request has been cleared (at once if none). */
+  async waitWhileHung(path: string, tool: string | undefined): Promise<boolean> {
+    let hung = false;
+    for (let hs = this.matching('hang', path, tool); hs.length > 0; hs = this.matching('hang', path, tool)) {
+      hung = true;
+      await Promise.all(hs.map((h) => h.cleared));
+    }
+    return hung;
+  }
+}
