@@ -38,6 +38,12 @@ export const FaultSpecSchema = z
       kind: z.literal('error-ratio'),
       ratio: z.number().min(0).max(1),
       status: z.number().int().min(400).max(599).default(500),
+      /**
+       * Spread the errors evenly (request n fails when floor(n·ratio) steps up) instead of
+       * drawing each one: any window of N requests then holds ratio·N ± 1 errors, so a level
+       * "just under" an alert threshold stays under in every window.
+       */
+      spread: z.boolean().default(false),
       ...filter,
     }),
     z.object({ kind: z.literal('hang'), ...filter }),
@@ -83,6 +89,8 @@ export interface ActiveFault<S extends FaultSpec = FaultSpec> {
   createdAt: string;
   /** Resolves when the fault is cleared (hung requests wait on it). */
   cleared: Promise<void>;
+  /** Requests this fault has been asked about (the spread error pattern counts them). */
+  seen: number;
 }
 
 /** Side effects of a fault kind (pool drop, timers...): run on add, undone by the returned function. */
@@ -104,7 +112,7 @@ export class FaultStore {
     const n = ++this.ordinal;
     let release!: () => void;
     const cleared = new Promise<void>((r) => (release = r));
-    const f = { id: `f${n}`, spec, rng: new Rng(this.seed, this.service, 'fault', n), createdAt: new Date().toISOString(), cleared, release };
+    const f = { id: `f${n}`, spec, rng: new Rng(this.seed, this.service, 'fault', n), createdAt: new Date().toISOString(), cleared, release, seen: 0 };
     this.active.set(f.id, f);
     const undo = this.activate(f);
     if (undo) Object.assign(f, { undo });
@@ -159,8 +167,10 @@ export class FaultStore {
   injectedStatus(path: string, tool: string | undefined): number | undefined {
     let status: number | undefined;
     // Every matching fault draws, even after a hit, so each fault's stream advances once per request.
-    for (const { spec, rng } of this.matching('error-ratio', path, tool)) {
-      if (rng.float() < spec.ratio) status ??= spec.status;
+    for (const f of this.matching('error-ratio', path, tool)) {
+      const n = ++f.seen;
+      const fails = f.spec.spread ? Math.floor(n * f.spec.ratio) > Math.floor((n - 1) * f.spec.ratio) : f.rng.float() < f.spec.ratio;
+      if (fails) status ??= f.spec.status;
     }
     return status;
   }

@@ -27,17 +27,24 @@ export const DEFAULT_TRAFFIC_RATE = 40;
 
 export async function startEnvironment(opts: EnvironmentOptions): Promise<StartedEnvironment> {
   const seed = opts.seed ?? DEFAULT_SEED;
-  const stack = await new NativeStack(opts).start();
   let fleet: StartedFleet | undefined;
   let traffic: BackgroundTraffic | undefined;
+  const withServices = opts.services !== false;
+  const stack = await new NativeStack({
+    ...opts,
+    beforeScraping: withServices
+      ? async (s) => {
+          fleet = await new Fleet(s, { seed, onProgress: opts.onProgress }).start();
+        }
+      : undefined,
+  }).start();
   const stop = async (): Promise<{ leftoverPorts: number[] }> => {
     await traffic?.stop();
     await fleet?.stop();
     return stack.stop();
   };
   try {
-    if (opts.services !== false) {
-      fleet = await new Fleet(stack, { seed, onProgress: opts.onProgress }).start();
+    if (withServices) {
       const rate = opts.trafficRate ?? DEFAULT_TRAFFIC_RATE;
       if (rate > 0) traffic = startBackgroundTraffic(stack.topology, { seed, ratePerSecond: rate });
     }

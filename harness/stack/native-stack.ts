@@ -25,6 +25,12 @@ export interface NativeStackOptions {
   timeScale?: number;
   /** Called with progress lines ("loki ready in 4.2s"). */
   onProgress?: (line: string) => void;
+  /**
+   * Runs once MQTT, PostgreSQL and Redis are ready and before Prometheus starts, so
+   * what it starts (the fake services) is up at Prometheus's first scrape instead of
+   * showing as a burst of `up == 0` at every start.
+   */
+  beforeScraping?: (stack: StartedNativeStack) => Promise<void>;
 }
 
 export interface ComponentStatus {
@@ -69,7 +75,7 @@ export class NativeStack {
     const started = new StartedNativeStack(topology, rendered, supervisor, reaper, receiver, binaries);
     try {
       await receiver.start();
-      await started.startComponents(componentDefinitions(topology, rendered), progress);
+      await started.startComponents(componentDefinitions(topology, rendered), progress, this.opts.beforeScraping);
     } catch (e) {
       await started.stop();
       throw e;
@@ -81,6 +87,7 @@ export class NativeStack {
 
 export class StartedNativeStack {
   readonly readyMs = new Map<string, number>();
+  private readonly definitions = new Map<string, ComponentDefinition>();
   private stopped = false;
 
   constructor(
@@ -107,10 +114,13 @@ export class StartedNativeStack {
   }
 
   /** Starts definitions in waves: each one as soon as what it depends on is ready. */
-  async startComponents(defs: ComponentDefinition[], progress: (line: string) => void): Promise<void> {
+  async startComponents(defs: ComponentDefinition[], progress: (line: string) => void, beforeScraping?: (stack: StartedNativeStack) => Promise<void>): Promise<void> {
     const ready = new Map<ComponentName, Promise<void>>();
+    let gate: Promise<void> | undefined;
     const startOne = async (d: ComponentDefinition): Promise<void> => {
+      this.definitions.set(d.name, d);
       await Promise.all(d.dependsOn.map((dep) => ready.get(dep)));
+      if (d.name === 'prometheus') await gate;
       d.prepare?.();
       const bin = this.binaries.get(d.binary) ?? resolveBinary(d.binary);
       const user = d.user ? systemUser(d.user) : undefined;
@@ -123,9 +133,22 @@ export class StartedNativeStack {
       progress(`${d.name}: ready in ${(ms / 1000).toFixed(1)}s`);
     };
     for (const d of defs) ready.set(d.name, startOne(d));
-    const results = await Promise.allSettled(ready.values());
+    gate = beforeScraping ? Promise.all((['mosquitto', 'postgres', 'redis'] as const).map((n) => ready.get(n))).then(() => beforeScraping(this)) : Promise.resolve();
+    const results = await Promise.allSettled([...ready.values(), gate]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /** Starts a stopped or killed component again with the same arguments; resolves when ready. */
+  async restartComponent(name: ComponentName): Promise<number> {
+    const d = this.definitions.get(name);
+    const p = this.supervisor.get(name);
+    if (!d || !p) throw new Error(`no component named ${name} in this stack`);
+    if (p.running) await p.stop();
+    const proc = this.supervisor.start(p.spec);
+    const ms = await waitUntilReady(proc, d.wait, { timeoutMs: d.readyTimeoutMs, name });
+    this.readyMs.set(name, ms);
+    return ms;
   }
 
   describe(): { runDir: string; offset: number; timeScale: number; components: ComponentStatus[] } {

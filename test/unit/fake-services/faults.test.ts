@@ -3,7 +3,7 @@ import { FaultSpecSchema, FaultStore } from '../../../fake-services/faults.ts';
 
 describe('fault specs', () => {
   it('accept the documented kinds with defaults', () => {
-    expect(FaultSpecSchema.parse({ kind: 'error-ratio', ratio: 1 })).toEqual({ kind: 'error-ratio', ratio: 1, status: 500 });
+    expect(FaultSpecSchema.parse({ kind: 'error-ratio', ratio: 1 })).toEqual({ kind: 'error-ratio', ratio: 1, status: 500, spread: false });
     expect(FaultSpecSchema.parse({ kind: 'latency', ms: 300, tool: 'read_file' })).toMatchObject({ ms: 300, tool: 'read_file' });
     expect(FaultSpecSchema.parse({ kind: 'malformed-logs', ratio: 0.5 })).toMatchObject({ kinds: ['text', 'binary', 'oversized'] });
     for (const kind of ['hang', 'mqtt-disconnect', 'dependency-failure']) expect(FaultSpecSchema.parse({ kind })).toEqual({ kind });
@@ -26,6 +26,18 @@ describe('fault specs', () => {
 
 describe('FaultStore', () => {
   const decisions = (store: FaultStore, n: number) => Array.from({ length: n }, () => store.injectedStatus('/mcp', 'read_file') ?? 200);
+
+  it('spreads errors evenly when asked: every window of 100 requests holds 4 ± 1 errors at 4 %', () => {
+    const store = new FaultStore(1, 'terminal-mcp');
+    store.add({ kind: 'error-ratio', ratio: 0.04, status: 500, spread: true });
+    const d = decisions(store, 2000);
+    expect(d.filter((s) => s === 500).length).toBe(80);
+    for (let i = 0; i + 100 <= d.length; i += 37) {
+      const inWindow = d.slice(i, i + 100).filter((s) => s === 500).length;
+      expect(inWindow).toBeGreaterThanOrEqual(3);
+      expect(inWindow).toBeLessThanOrEqual(5);
+    }
+  });
 
   it('draws error-ratio decisions from a per-fault seeded stream: same seed, same decisions', () => {
     const a = new FaultStore(9, 'filesystem-mcp');

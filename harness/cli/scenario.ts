@@ -1,0 +1,176 @@
+/**
+ * npm run scenario -- <name | all> [options]
+ *
+ * Brings the stack up, starts the fake services and traffic, runs the scenario(s), writes the run folder (results.json, junit.xml,
+ * report.html; index.html for `all`), and tears down. Exit 0 when every assertion
+ * passed, 1 when any failed, 2 for usage or setup errors (before anything starts).
+ */
+import { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EventBus, type Reporter, type RunEvent } from '../events.ts';
+import { loadScenario, scenarioNames, type LoadedScenario } from '../engine/load.ts';
+import { ScenarioRunner, type Verdict } from '../engine/runner.ts';
+import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE, type StartedEnvironment } from '../stack/environment.ts';
+import { defaultRunDir } from '../stack/native-stack.ts';
+import { failAndExit, numberOption } from '../lib/cli-errors.ts';
+import { installSignalHandlers, onShutdown, runCleanups } from '../lib/shutdown.ts';
+import { UsageError } from '../lib/errors.ts';
+import { REPO_ROOT } from '../lib/paths.ts';
+import { ListReporter } from '../../reports/list-reporter.ts';
+import { JsonReporter } from '../../reports/json-reporter.ts';
+import { JunitReporter } from '../../reports/junit-reporter.ts';
+import { HtmlReporter } from '../../reports/html-reporter.ts';
+import { writeIndex } from '../../reports/index-html.ts';
+
+interface ScenarioOptions {
+  list?: boolean;
+  seed?: string;
+  timeScale?: string;
+  monitoringDir?: string;
+  keepStack?: boolean;
+  out?: string;
+  portOffset?: string;
+  trafficRate?: string;
+}
+
+function listScenarios(loaded: LoadedScenario[]): void {
+  const w = Math.max(...loaded.map((l) => l.scenario.name.length));
+  for (const { scenario } of loaded) console.log(`${scenario.name.padEnd(w)}  ${(scenario.nominalDuration ?? '').padEnd(4)}  ${scenario.title}`);
+}
+
+/** Per-scenario run folder reporters; the list reporter is shared and prints live. */
+function reportersFor(dir: string): Reporter[] {
+  return [new JsonReporter(dir), new JunitReporter(dir), new HtmlReporter(dir)];
+}
+
+/** Routes each scenario's events to that scenario's folder, and run-wide events to all. */
+class PerScenarioRouter implements Reporter {
+  private readonly byScenario = new Map<string, EventBus>();
+  private runBegin: RunEvent | undefined;
+  constructor(private readonly dirOf: (scenario: string) => string) {}
+  onEvent(e: RunEvent): void {
+    if (e.type === 'run-begin') {
+      this.runBegin = e;
+      return;
+    }
+    if (e.type === 'run-end') {
+      for (const bus of this.byScenario.values()) bus.emit(e);
+      return;
+    }
+    const name = e.scenario;
+    if (!name) return;
+    let bus = this.byScenario.get(name);
+    if (!bus) {
+      const dir = this.dirOf(name);
+      mkdirSync(dir, { recursive: true });
+      bus = new EventBus(reportersFor(dir));
+      if (this.runBegin?.type === 'run-begin') bus.emit({ ...this.runBegin, run: { ...this.runBegin.run, scenarios: [name] } });
+      this.byScenario.set(name, bus);
+    }
+    bus.emit(e);
+  }
+  async finish(): Promise<void> {
+    for (const bus of this.byScenario.values()) await bus.finish();
+  }
+}
+
+async function main(names: string[], o: ScenarioOptions): Promise<void> {
+  const all = scenarioNames();
+  if (o.list) {
+    listScenarios(await Promise.all(all.map((n) => loadScenario(n))));
+    return;
+  }
+  if (names.length === 0) throw new UsageError('no scenario given', { fix: `npm run scenario -- <name|all>; scenarios: ${all.join(', ')}` });
+  const selected = names.includes('all') ? all : names;
+  // Everything that can be wrong with the input is found here, before anything starts.
+  const loaded = await Promise.all(selected.map((n) => loadScenario(n)));
+  const seed = numberOption('--seed', o.seed, { integer: true }) ?? DEFAULT_SEED;
+  const timeScale = numberOption('--time-scale', o.timeScale, { min: 0.01, max: 1 }) ?? 1;
+  const portOffset = numberOption('--port-offset', o.portOffset, { integer: true, min: 0, max: 50_000 }) ?? 0;
+  const trafficRate = numberOption('--traffic-rate', o.trafficRate, { min: 0, max: 2000 }) ?? DEFAULT_TRAFFIC_RATE;
+  const label = selected.length === 1 ? selected[0]! : 'all';
+  const outDir = resolve(o.out ?? defaultRunDir(label));
+  mkdirSync(outDir, { recursive: true });
+  const single = loaded.length === 1;
+  const dirOf = (scenario: string) => (single ? outDir : join(outDir, scenario));
+
+  const bus = new EventBus([new ListReporter(process.stdout), new PerScenarioRouter(dirOf)]);
+  let runner: ScenarioRunner | undefined;
+  installSignalHandlers((sig) => {
+    console.log(`\n${sig}: rolling back and stopping…`);
+    runner?.abort();
+  });
+
+  const t0 = Date.now();
+  console.log(`Run folder: ${outDir}\nStarting the stack (seed ${seed}, time scale ${timeScale})…`);
+  const env: StartedEnvironment = await startEnvironment({
+    runDir: join(outDir, 'stack'),
+    monitoringDir: o.monitoringDir,
+    portOffset,
+    timeScale,
+    seed,
+    trafficRate,
+    services: loaded.some((l) => l.scenario.needsServices !== false),
+    onProgress: (line) => console.log(`  ${line}`),
+  });
+  onShutdown(async () => {
+    if (o.keepStack) {
+      console.log(`--keep-stack: the stack stays up until this process is interrupted (Ctrl-C). Prometheus: ${env.stack.url('prometheus')}`);
+      await new Promise<void>((r) => process.once('SIGINT', () => r()));
+    }
+    await env.stop();
+  });
+
+  runner = new ScenarioRunner(env, bus);
+  bus.emit({
+    type: 'run-begin',
+    run: {
+      runId: outDir.split('/').at(-1)!,
+      runDir: outDir,
+      scenarios: loaded.map((l) => l.scenario.name),
+      seed,
+      timeScale,
+      monitoringDir: env.stack.config.sourceDir,
+      startedAt: new Date(t0).toISOString(),
+      components: env.stack.describe().components.map((c) => ({ name: c.name, version: c.version, url: c.url, pid: c.pid })),
+      configChanges: env.stack.config.changes,
+      configWarnings: env.stack.config.warnings,
+      timing: runner.timing.describe(),
+    },
+  });
+  const verdicts: { scenario: string; verdict: Verdict; durationMs: number }[] = [];
+  for (const { scenario } of loaded) {
+    const s0 = Date.now();
+    const verdict = await runner.run(scenario);
+    verdicts.push({ scenario: scenario.name, verdict, durationMs: Date.now() - s0 });
+  }
+  const overall: Verdict = verdicts.every((v) => v.verdict === 'pass') ? 'pass' : verdicts.some((v) => v.verdict === 'error') ? 'error' : 'fail';
+  bus.emit({ type: 'run-end', verdict: overall, at: new Date().toISOString(), durationMs: Date.now() - t0, runDir: outDir });
+  await bus.finish();
+  if (!single) writeIndex(outDir, verdicts.map((v) => ({ ...v, reportPath: join(v.scenario, 'report.html') })));
+  await runCleanups();
+  console.log(`\n${overall.toUpperCase()}: ${verdicts.map((v) => `${v.scenario} ${v.verdict}`).join(', ')}\nReports: ${single ? join(outDir, 'report.html') : join(outDir, 'index.html')}`);
+  process.exit(overall === 'pass' ? 0 : 1);
+}
+
+const program = new Command('scenario')
+  .description('Run chaos scenarios against the monitoring stack and write a report')
+  .argument('[names...]', `scenario names, or "all" (${scenarioNames(join(REPO_ROOT, 'scenarios')).join(', ')})`)
+  .option('--list', 'list the scenarios')
+  .option('--seed <n>', 'seed for traffic, latencies and error draws', String(DEFAULT_SEED))
+  .option('--time-scale <f>', 'run in F of the real time (e.g. 0.1); windows keep their sample counts')
+  .option('--monitoring-dir <dir>', 'the monitoring folder under test (default: the bundled monitoring/)')
+  .option('--keep-stack', 'leave the stack running after the run, until Ctrl-C')
+  .option('--out <dir>', 'run folder (default runs/<time>-<scenario>)')
+  .option('--port-offset <n>', 'add N to every port')
+  .option('--traffic-rate <rps>', 'background requests/s across all services')
+  .exitOverride()
+  .action((names: string[], o: ScenarioOptions) => main(names, o));
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  const code = (e as { code?: string }).code;
+  if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') process.exit(0);
+  if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
+  return failAndExit('scenario', e);
+});

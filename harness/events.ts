@@ -1,0 +1,129 @@
+/**
+ * The run's event stream: the engine emits, reporters consume (Playwright-style). Every
+ * report format — the live progress lines, JSON, JUnit, HTML — is a peer fed by exactly
+ * these events; a new format is one more `Reporter`.
+ */
+import type { Evidence } from '../assertions/evidence.ts';
+import type { ConfigChange } from './render/render.ts';
+import type { ReceivedNotification } from './stack/alert-receiver.ts';
+
+export interface ComponentInfo {
+  name: string;
+  version: string;
+  url?: string;
+  pid?: number;
+}
+
+export interface RunInfo {
+  runId: string;
+  runDir: string;
+  scenarios: string[];
+  seed: number;
+  timeScale: number;
+  monitoringDir: string;
+  startedAt: string;
+  components: ComponentInfo[];
+  configChanges: ConfigChange[];
+  configWarnings: string[];
+  /** Effective timings (already scaled): scrape, evaluation, rule for, Alertmanager waits. */
+  timing: Record<string, unknown>;
+}
+
+export type StepPhase = 'steady-state-before' | 'method' | 'rollback' | 'steady-state-after';
+
+export interface ActionRecord {
+  id: string;
+  phase: StepPhase;
+  /** "kill filesystem-mcp", "fault error-ratio 0.06 on terminal-mcp", "wait 1m". */
+  title: string;
+  kind: string;
+  target?: string;
+  params?: Record<string, unknown>;
+  startedAt: string;
+  endedAt?: string;
+  error?: string;
+}
+
+export interface AssertionRecord {
+  id: string;
+  phase: StepPhase;
+  title: string;
+  kind: 'eventually' | 'always' | 'never' | 'holdsFor' | 'once';
+  verdict: 'pass' | 'fail';
+  /** Why it failed, in words: expected against observed. */
+  message: string;
+  startedAt: string;
+  endedAt: string;
+  evidence: Evidence;
+  /** Extra timing facts (detection time against the theoretical bound). */
+  timing?: Record<string, number | string>;
+  /** Log lines shown as evidence for LogQL assertions. */
+  logExcerpt?: string[];
+}
+
+export interface AlertTransition {
+  alertname: string;
+  labels: Record<string, string>;
+  state: 'pending' | 'firing' | 'inactive';
+  at: string;
+}
+
+export interface FaultWindow {
+  label: string;
+  start: string;
+  end?: string;
+}
+
+export type RunEvent =
+  | { type: 'run-begin'; run: RunInfo }
+  | { type: 'scenario-begin'; scenario: string; title: string; description: string; at: string }
+  | { type: 'phase'; scenario: string; phase: StepPhase; at: string }
+  | { type: 'progress'; scenario?: string; message: string; waitingFor?: string; until?: string; at: string }
+  | { type: 'action-begin'; scenario: string; action: ActionRecord }
+  | { type: 'action-end'; scenario: string; action: ActionRecord }
+  | { type: 'assertion'; scenario: string; assertion: AssertionRecord }
+  | { type: 'alert-transition'; scenario: string; transition: AlertTransition }
+  | { type: 'notification'; scenario: string; notification: ReceivedNotification }
+  | {
+      type: 'scenario-end';
+      scenario: string;
+      verdict: 'pass' | 'fail' | 'error';
+      error?: string;
+      at: string;
+      durationMs: number;
+      faultWindows: FaultWindow[];
+      /** Tails of component logs, attached when something failed. */
+      logTails?: Record<string, string>;
+    }
+  | { type: 'run-end'; verdict: 'pass' | 'fail' | 'error'; at: string; durationMs: number; runDir: string };
+
+export interface Reporter {
+  onEvent(event: RunEvent): void;
+  /** Called once after run-end; writes files. */
+  finish?(): Promise<void>;
+}
+
+/** Fans events out to every reporter; a reporter that throws is reported, never fatal. */
+export class EventBus {
+  readonly events: RunEvent[] = [];
+  constructor(private readonly reporters: Reporter[] = []) {}
+
+  add(reporter: Reporter): void {
+    this.reporters.push(reporter);
+  }
+
+  emit(event: RunEvent): void {
+    this.events.push(event);
+    for (const r of this.reporters) {
+      try {
+        r.onEvent(event);
+      } catch (e) {
+        console.error(`reporter failed on ${event.type}: ${String(e)}`);
+      }
+    }
+  }
+
+  async finish(): Promise<void> {
+    for (const r of this.reporters) await r.finish?.();
+  }
+}
