@@ -191,40 +191,66 @@ describe('prometheus.yml', () => {
   });
 });
 
+/** The seed's "Configure Alert Rules" block (monitoring-stack.md), as data. */
+const SEED_RULE = {
+  ServiceDown: {
+    alert: 'ServiceDown',
+    expr: 'up{job=~"mcp-.*"} == 0',
+    for: '1m',
+    labels: { severity: 'critical' },
+    annotations: { summary: 'MCP Service {{ $labels.service }} is down' },
+  },
+  HighErrorRate: {
+    alert: 'HighErrorRate',
+    expr: '(rate(http_requests_total{status=~"5.."}[5m]) / rate(http_requests_total[5m])) > 0.05',
+    for: '5m',
+    labels: { severity: 'warning' },
+    annotations: { summary: 'High error rate on {{ $labels.service }}' },
+  },
+  HighLatency: {
+    alert: 'HighLatency',
+    expr: 'histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[5m])) > 1',
+    for: '5m',
+    labels: { severity: 'warning' },
+    annotations: { summary: 'High latency on {{ $labels.service }}' },
+  },
+};
+const rulesDoc = (rules: object[]): Doc => ({ groups: [{ name: 'mcp_services', interval: '30s', rules }] });
+
+/** The seed's defective rules, kept verbatim as a fixture (finding F1). */
+const DEFECT_DIR = join(REPO_ROOT, 'test', 'fixtures', 'defects', 'seed-high-error-rate');
+const SEED_SPEC = process.env.MONITORING_SEED ?? '/work/shared/seed/monitoring-stack.md';
+
 describe('alerts.yml', () => {
-  it('holds the seed rules verbatim', () => {
-    // The seed's "Configure Alert Rules" block, as data. Not fixed: the scenarios judge it.
-    expect(yamlDoc(FILES.alerts)).toEqual({
-      groups: [
+  it('holds the seed rules, with HighErrorRate aggregated per service (finding F1)', () => {
+    // ServiceDown and HighLatency verbatim. The seed's HighErrorRate divided each 5xx
+    // series by itself (ratio 1 on any 5xx); the fix takes the ratio per service.
+    expect(yamlDoc(FILES.alerts)).toEqual(
+      rulesDoc([
+        SEED_RULE.ServiceDown,
         {
-          name: 'mcp_services',
-          interval: '30s',
-          rules: [
-            {
-              alert: 'ServiceDown',
-              expr: 'up{job=~"mcp-.*"} == 0',
-              for: '1m',
-              labels: { severity: 'critical' },
-              annotations: { summary: 'MCP Service {{ $labels.service }} is down' },
-            },
-            {
-              alert: 'HighErrorRate',
-              expr: '(rate(http_requests_total{status=~"5.."}[5m]) / rate(http_requests_total[5m])) > 0.05',
-              for: '5m',
-              labels: { severity: 'warning' },
-              annotations: { summary: 'High error rate on {{ $labels.service }}' },
-            },
-            {
-              alert: 'HighLatency',
-              expr: 'histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[5m])) > 1',
-              for: '5m',
-              labels: { severity: 'warning' },
-              annotations: { summary: 'High latency on {{ $labels.service }}' },
-            },
-          ],
+          ...SEED_RULE.HighErrorRate,
+          expr:
+            '(sum by (service, service_group) (rate(http_requests_total{status=~"5.."}[5m]))' +
+            ' / sum by (service, service_group) (rate(http_requests_total[5m]))) > 0.05',
         },
-      ],
-    });
+        SEED_RULE.HighLatency,
+      ]),
+    );
+  });
+
+  it('the defect fixture holds the seed rules verbatim, defective HighErrorRate included', () => {
+    expect(yamlDoc(join(DEFECT_DIR, 'alerts.yml'))).toEqual(
+      rulesDoc([SEED_RULE.ServiceDown, SEED_RULE.HighErrorRate, SEED_RULE.HighLatency]),
+    );
+  });
+
+  it.skipIf(!existsSync(SEED_SPEC))('the defect fixture is, below its header comment, the seed\'s alerts.yml block to the byte', () => {
+    const seed = readFileSync(SEED_SPEC, 'utf8');
+    const block = /Create `monitoring\/prometheus\/alerts\.yml`:\s*```yaml\n([\s\S]*?)```/.exec(seed)?.[1];
+    expect(block, 'the seed\'s alerts.yml block').toBeDefined();
+    const fixture = readFileSync(join(DEFECT_DIR, 'alerts.yml'), 'utf8');
+    expect(fixture.slice(fixture.indexOf('groups:'))).toBe(block);
   });
 });
 

@@ -1,7 +1,12 @@
 /**
- * The promtool unit tests of the seed's alert rules (test/rules/alerts.rules-test.yml):
- * they pass as written, and deliberately wrong copies of them fail, so that a rule or
- * test change that breaks a threshold cannot pass unnoticed.
+ * The promtool unit tests of the alert rules (test/rules/alerts.rules-test.yml): they
+ * pass as written, and deliberately wrong copies of them fail, so that a rule or test
+ * change that breaks a threshold cannot pass unnoticed.
+ *
+ * The seed's defective HighErrorRate (finding F1) is kept, verbatim, in
+ * test/fixtures/defects/seed-high-error-rate/: its own rules test passes there (the
+ * defect is real), and the rules test of the fixed rules fails against it (the rule
+ * tests catch the defect).
  *
  * Skips (with the reason in the test name) while promtool is not built yet; under
  * CI=true it runs anyway and fails if promtool is missing.
@@ -16,6 +21,10 @@ import { REPO_ROOT } from '../../../harness/lib/paths.ts';
 import { resolveBinary } from '../../../harness/stack/binaries.ts';
 
 const RULES_TEST = join(REPO_ROOT, 'test', 'rules', 'alerts.rules-test.yml');
+const RULES = join(REPO_ROOT, 'monitoring', 'prometheus', 'alerts.yml');
+const DEFECT_DIR = join(REPO_ROOT, 'test', 'fixtures', 'defects', 'seed-high-error-rate');
+const DEFECT_RULES = join(DEFECT_DIR, 'alerts.yml');
+const DEFECT_RULES_TEST = join(DEFECT_DIR, 'alerts.rules-test.yml');
 
 function findPromtool(): string | undefined {
   try {
@@ -47,16 +56,26 @@ afterAll(() => {
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** A copy of the rules test, changed by `mutate`, in a temp dir (rule_files made absolute). */
-function wrongCopy(mutate: (doc: Doc) => void): string {
-  const doc = parseYaml(readFileSync(RULES_TEST, 'utf8')) as Doc;
-  doc.rule_files = (doc.rule_files as string[]).map((f) => resolve(dirname(RULES_TEST), f));
-  mutate(doc);
+/**
+ * A copy of the rules test `source` in a temp dir, its rule_files made absolute (or
+ * replaced by `ruleFiles`), then changed by `mutate`.
+ */
+function copyOf(source: string, opts: { ruleFiles?: string[]; mutate?: (doc: Doc) => void } = {}): string {
+  const doc = parseYaml(readFileSync(source, 'utf8')) as Doc;
+  doc.rule_files = opts.ruleFiles ?? (doc.rule_files as string[]).map((f) => resolve(dirname(source), f));
+  opts.mutate?.(doc);
   const dir = mkdtempSync(join(tmpdir(), 'mcp-rules-test-'));
   tmpDirs.push(dir);
   const file = join(dir, 'alerts.rules-test.yml');
   writeFileSync(file, stringifyYaml(doc, { aliasDuplicateObjects: false }));
   return file;
+}
+const wrongCopy = (mutate: (doc: Doc) => void): string => copyOf(RULES_TEST, { mutate });
+
+/** A failure is an expectation that did not hold (exp/got), not a file promtool rejected. */
+function expectMismatch(output: string): void {
+  expect(output).toMatch(/exp:[\s\S]*got:/);
+  expect(output).not.toMatch(/unmarshal|parse error|could not|no such file/i);
 }
 
 function group(doc: Doc, alertname: string): Doc {
@@ -126,10 +145,44 @@ describe('promtool test rules', () => {
       },
     ],
     [
-      'HighErrorRate silent for the 4% service (what the seed rule presumably means, not what it does)',
+      'HighErrorRate firing for the 4% service (as the seed rule did)',
       (doc) => {
-        const at10m = alertTest(doc, 'HighErrorRate', '10m');
-        at10m.exp_alerts = at10m.exp_alerts.filter((a) => a.exp_labels.service !== 'filesystem-mcp');
+        alertTest(doc, 'HighErrorRate', '10m').exp_alerts.push({
+          exp_labels: { severity: 'warning', service: 'filesystem-mcp', service_group: 'core' },
+          exp_annotations: { summary: 'High error rate on filesystem-mcp' },
+        });
+      },
+    ],
+    [
+      'HighErrorRate firing for the 0.3% baseline service (as the seed rule did)',
+      (doc) => {
+        alertTest(doc, 'HighErrorRate', '10m').exp_alerts.push({
+          exp_labels: { severity: 'warning', service: 'database-mcp', service_group: 'core' },
+          exp_annotations: { summary: 'High error rate on database-mcp' },
+        });
+      },
+    ],
+    [
+      'HighErrorRate carrying the per-series labels of the seed rule (job, instance, method, path, status)',
+      (doc) => {
+        const at = alertTest(doc, 'HighErrorRate', '5m30s');
+        at.exp_alerts = at.exp_alerts.map((a) => ({
+          ...a,
+          exp_labels: {
+            ...a.exp_labels,
+            job: 'mcp-core-services',
+            instance: 'terminal-mcp:7001',
+            method: 'POST',
+            path: '/tools/call',
+            status: '500',
+          },
+        }));
+      },
+    ],
+    [
+      'HighErrorRate silent for the 6% service',
+      (doc) => {
+        alertTest(doc, 'HighErrorRate', '10m').exp_alerts = [];
       },
     ],
     [
@@ -144,10 +197,45 @@ describe('promtool test rules', () => {
     const r = testRules(wrongCopy(mutate));
     expect(r.status, r.output).not.toBe(0);
     expect(r.output).toContain('FAILED');
+    expectMismatch(r.output);
   });
 
   it.skipIf(skip)(`an unchanged copy in a temp dir passes (the mutation harness itself is sound)${label}`, () => {
     const r = testRules(wrongCopy(() => undefined));
     expect(r.status, r.output).toBe(0);
+  });
+});
+
+describe('the seed\'s defective HighErrorRate (finding F1), kept as a fixture', () => {
+  it('the rules tests point at their rule files', () => {
+    expect((parseYaml(readFileSync(RULES_TEST, 'utf8')) as Doc).rule_files).toEqual(['../../monitoring/prometheus/alerts.yml']);
+    expect(resolve(dirname(RULES_TEST), '../../monitoring/prometheus/alerts.yml')).toBe(RULES);
+    expect((parseYaml(readFileSync(DEFECT_RULES_TEST, 'utf8')) as Doc).rule_files).toEqual(['alerts.yml']);
+  });
+
+  it.skipIf(skip)(`the fixture's rules test passes: 4% fires like 6%, the ratio is 1 per 5xx series${label}`, () => {
+    const r = testRules(DEFECT_RULES_TEST);
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toContain('SUCCESS');
+  });
+
+  it.skipIf(skip)(`the rules test of the fixed rules fails against the seed's rule file, on HighErrorRate only${label}`, () => {
+    const r = testRules(copyOf(RULES_TEST, { ruleFiles: [DEFECT_RULES] }));
+    expect(r.status, r.output).not.toBe(0);
+    expect(r.output).toContain('FAILED');
+    expectMismatch(r.output);
+    // Every firing-alert check of the HighErrorRate group fails (the seed fires for the 4%
+    // and 0.3% services too, with per-series labels); ServiceDown and HighLatency pass.
+    for (const at of ['5m30s', '10m']) expect(r.output).toContain(`alertname: HighErrorRate, time: ${at}`);
+    expect(r.output).toContain('instance="filesystem-mcp:7002"');
+    expect(r.output).not.toContain('alertname: ServiceDown');
+    expect(r.output).not.toContain('alertname: HighLatency');
+  });
+
+  it.skipIf(skip)(`the fixture's rules test fails against the fixed rule file${label}`, () => {
+    const r = testRules(copyOf(DEFECT_RULES_TEST, { ruleFiles: [RULES] }));
+    expect(r.status, r.output).not.toBe(0);
+    expect(r.output).toContain('FAILED');
+    expectMismatch(r.output);
   });
 });
