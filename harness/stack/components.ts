@@ -2,7 +2,8 @@
  * The stack's components as data: which binary, which arguments, what "ready" means,
  * and what must be up first. The backend (native-stack.ts) only walks this list.
  */
-import { chmodSync, closeSync, mkdirSync, openSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { RenderedConfig } from '../render/render.ts';
@@ -23,6 +24,27 @@ export interface ComponentDefinition {
   wait: WaitStrategy;
   dependsOn: ComponentName[];
   readyTimeoutMs: number;
+  /** Clean-up after the process stopped for good (the stack's stop). */
+  afterStop?: () => void;
+}
+
+/** Whether every ancestor of `dir` lets other users through (the x bit for others). */
+function othersCanTraverse(dir: string): boolean {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    try {
+      if ((statSync(d).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    if (d === dirname(d)) return true;
+  }
+}
+
+function privatePgRoot(t: Topology): string {
+  const root = mkdtempSync(join(tmpdir(), `mcp-harness-postgres-${t.offset}-`));
+  chmodSync(root, 0o755);
+  writeFileSync(join(t.runDir, 'postgres-data-location.txt'), `${root}\n`);
+  return root;
 }
 
 export const POSTGRES_USER = 'postgres';
@@ -50,8 +72,12 @@ export function componentDefinitions(t: Topology, cfg: RenderedConfig): Componen
   };
   const c = t.component;
   const asRoot = process.getuid?.() === 0;
-  const pgData = join(t.dataDir, 'postgres');
-  const pgSocketDir = join(t.dataDir, 'postgres-socket');
+  // PostgreSQL runs as its own user, which must be able to walk to its data directory.
+  // When the run directory sits below a private folder (a mkdtemp dir, a 0700 home), the
+  // data goes to a folder of its own under the system temp dir, removed at stop.
+  const pgRoot = !asRoot || othersCanTraverse(join(t.dataDir, 'postgres')) ? t.dataDir : privatePgRoot(t);
+  const pgData = join(pgRoot, 'postgres');
+  const pgSocketDir = join(pgRoot, 'postgres-socket');
 
   return [
     {
@@ -64,17 +90,14 @@ export function componentDefinitions(t: Topology, cfg: RenderedConfig): Componen
         mkdirSync(pgSocketDir, { recursive: true });
         const user = asRoot ? systemUser(POSTGRES_USER) : undefined;
         if (asRoot && !user) throw new Error(`running as root, PostgreSQL needs the system user "${POSTGRES_USER}" (Debian's postgresql package creates it)`);
-        if (user) {
-          // The postgres user must be able to reach its data directory inside our run directory.
-          for (const d of [t.runDir, t.dataDir]) chmodSync(d, 0o755);
-          execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, pgData, pgSocketDir]);
-        }
+        if (user) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, pgData, pgSocketDir]);
         execFileSync(resolveBinary('initdb').path, ['-D', pgData, '-U', POSTGRES_USER, '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'pipe', ...(user ?? {}) });
       },
       args: ['-D', pgData, '-c', 'listen_addresses=127.0.0.1', '-c', `port=${c.postgres.port}`, '-c', `unix_socket_directories=${pgSocketDir}`, '-c', 'fsync=off', '-c', 'max_connections=200'],
       wait: new SqlWait(postgresUrl(t)),
       dependsOn: [],
       readyTimeoutMs: 30_000,
+      afterStop: pgRoot === t.dataDir ? undefined : () => rmSync(pgRoot, { recursive: true, force: true }),
     },
     {
       name: 'redis',

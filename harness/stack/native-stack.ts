@@ -172,6 +172,7 @@ export class StartedNativeStack {
     if (this.stopped) return { leftoverPorts: [] };
     this.stopped = true;
     await this.supervisor.stopAll(['traffic', ...this.topology.services.map((s) => s.name), ...STOP_ORDER]);
+    for (const d of this.definitions.values()) d.afterStop?.();
     await this.alertReceiver.stop();
     this.reaper.close();
     const leftoverPorts: number[] = [];
