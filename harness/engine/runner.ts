@@ -51,7 +51,7 @@ export class ScenarioRunner {
     const scenario = s.name;
     const now = () => new Date().toISOString();
     this.bus.emit({ type: 'scenario-begin', scenario, title: s.title, description: s.description, at: now() });
-    const ctx: CheckContext = { prom: this.prom, loki: this.loki, alertmanager: this.am, receiver: this.env.stack.alertReceiver, timing: this.timing, notificationsFrom: this.env.stack.alertReceiver.notifications.length, scenarioStartMs: t0, expectedTargets: this.timing.targetCount };
+    const ctx: CheckContext = { prom: this.prom, loki: this.loki, alertmanager: this.am, receiver: this.env.stack.alertReceiver, timing: this.timing, notificationsFrom: this.env.stack.alertReceiver.notifications.length, scenarioStartMs: t0, expectedTargets: this.timing.targetCount, env: this.env };
     const run = new ScenarioRun(this, s, ctx, this.bus, this.env);
     const watcher = new AlertWatcher(this.prom, this.timing.pollMs(), (transition) => this.bus.emit({ type: 'alert-transition', scenario, transition, at: now() } as never));
     watcher.start();
@@ -227,9 +227,13 @@ class ScenarioRun {
     const f = await this.expect({ type: 'expect', mode: 'eventually', check: alertState(step.alertname, step.labels, 'firing'), within: () => firingWithin }, true);
     if (f.verdict !== 'pass') throw new StepFailed(f.reason);
     const firedObservedMs = Date.parse(f.windowEnd);
-    // Prometheus's activeAt is when the alert went pending, to the evaluation.
-    const alerts = await this.ctx.prom.alerts();
-    const match = alerts.find((x) => x.labels.alertname === step.alertname && Object.entries(step.labels).every(([k, v]) => x.labels[k] === v));
+    // Prometheus's activeAt is when the alert went pending, to the evaluation. A rule can
+    // fire several series (HighLatency: one per method/path/status); time the one we saw
+    // firing, by its full label set.
+    const firedLabels = f.observations.at(-1)?.series?.[0]?.labels ?? {};
+    const sameSeries = (x: { labels: Record<string, string> }) => Object.entries(firedLabels).every(([k, v]) => k === 'alertstate' || k === '__name__' || x.labels[k] === v);
+    const alerts = (await this.ctx.prom.alerts()).filter((x) => x.state === 'firing' && x.labels.alertname === step.alertname && Object.entries(step.labels).every(([k, v]) => x.labels[k] === v));
+    const match = alerts.find(sameSeries) ?? alerts.sort((a, b) => Date.parse(a.activeAt ?? '') - Date.parse(b.activeAt ?? ''))[0];
     const activeAtMs = match?.activeAt ? Date.parse(match.activeAt) : NaN;
     const pendingToFiring = firedObservedMs - activeAtMs;
     const timing = {
@@ -237,6 +241,7 @@ class ScenarioRun {
       evaluationMs: a.evaluationMs,
       scrapeMs: t.scrapeOf(step.job),
       activeAt: match?.activeAt ?? 'unknown',
+      series: JSON.stringify(match?.labels ?? firedLabels),
       pendingToFiringObservedMs: Math.round(pendingToFiring),
       detectionMs: Math.round(firedObservedMs - since),
       theoreticalMinimumMs: Math.round(extra + a.forMs),
