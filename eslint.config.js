@@ -6,6 +6,8 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // A variable a closure reads before its one assignment (a signal handler, a gate) is not a const.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
 );

@@ -73,7 +73,7 @@ async function buildGoComponent(name: string, spec: GoComponentSpec): Promise<st
     await execa('go', ['mod', 'download', spec.module], { cwd: wrapper, env });
     await execa(
       'go',
-      ['build', ...modfile, '-trimpath', '-ldflags', `-s -w -X ${spec.versionVar}=${spec.version}`, '-o', `${staging}/`, ...spec.packages.map((p) => `${spec.module}/${p}`)],
+      ['build', ...modfile, '-trimpath', '-ldflags', `-s -w -X ${spec.versionVar}=${spec.version}`, '-o', `${staging}/`, ...spec.packages.map((p) => (p === '.' ? spec.module : `${spec.module}/${p}`))],
       { cwd: wrapper, env, stdout: 'ignore', stderr: 'pipe' },
     );
     const dir = join(binCacheDir(), `${name}-${spec.version}`);

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { ControlServer } from '../stack/control-server.ts';
 import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE, type StartedEnvironment } from '../stack/environment.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
 import { buildTopology } from '../stack/topology.ts';
@@ -44,6 +45,7 @@ function urlTable(env: StartedEnvironment): string {
     ['postgres_exporter', t.component['postgres-exporter'].url, '-'],
     ['redis_exporter', t.component['redis-exporter'].url, '-'],
     ['Alert webhook receiver', `${t.component['alert-receiver'].url}/alerts`, '-'],
+    ['Harness control (for --reuse)', t.component['harness-control'].url, '-'],
   ];
   if (env.fleet) rows.push(['MCP services', `http://127.0.0.1:${t.services[1]!.port}-${t.services.at(-1)!.port} (/mcp, /metrics, /health)`, `zen-coordinator :${t.services[0]!.port}`]);
   const w0 = Math.max(...rows.map((r) => r[0].length));
@@ -75,11 +77,15 @@ async function up(o: UpOptions): Promise<void> {
   const t0 = Date.now();
   console.log(`Starting the stack (port offset ${opts.portOffset}, time scale ${opts.timeScale}, seed ${opts.seed})…`);
   const env = await startEnvironment(opts);
+  // The control port lets `scenario --reuse` act on this stack's processes.
+  const control = new ControlServer(env, env.stack.topology.component['harness-control'].port);
   onShutdown(async () => {
+    await control.stop();
     const { leftoverPorts } = await env.stop();
     if (o.daemon) clearState(opts.portOffset);
     console.log(leftoverPorts.length ? `stopped, but ports still held: ${leftoverPorts.join(', ')}` : 'stopped; no process or port left behind.');
   });
+  await control.start();
   const state: StackState = {
     pid: process.pid,
     offset: opts.portOffset,

@@ -60,6 +60,10 @@ export class ManagedProcess {
     return this.child.pid ?? -1;
   }
 
+  get logFile(): string {
+    return this.spec.logFile;
+  }
+
   get running(): boolean {
     return this.exitInfo === undefined;
   }

@@ -15,6 +15,7 @@ import { resolveBinary, type ResolvedBinary } from './binaries.ts';
 import { waitUntilReady } from './wait.ts';
 import { AlertReceiver } from './alert-receiver.ts';
 import type { ComponentName } from './port-plan.ts';
+import type { StackHandle } from './handles.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
 
 export interface NativeStackOptions {
@@ -85,7 +86,7 @@ export class NativeStack {
   }
 }
 
-export class StartedNativeStack {
+export class StartedNativeStack implements StackHandle {
   readonly readyMs = new Map<string, number>();
   private readonly definitions = new Map<string, ComponentDefinition>();
   private stopped = false;
@@ -137,6 +138,10 @@ export class StartedNativeStack {
     const results = await Promise.allSettled([...ready.values(), gate]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  processes(): ManagedProcess[] {
+    return this.supervisor.list();
   }
 
   /** Starts a stopped or killed component again with the same arguments; resolves when ready. */

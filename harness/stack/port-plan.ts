@@ -18,7 +18,8 @@ export type ComponentName =
   | 'redis'
   | 'postgres-exporter'
   | 'redis-exporter'
-  | 'alert-receiver';
+  | 'alert-receiver'
+  | 'harness-control';
 
 export interface ComponentPort {
   /** Host port on 127.0.0.1, before the offset. */
@@ -44,6 +45,7 @@ export const COMPONENT_PORTS: Record<ComponentName, ComponentPort> = {
   'postgres-exporter': { port: 7038, composeHost: 'postgres-exporter', containerPort: 9187, description: 'postgres_exporter' },
   'redis-exporter': { port: 7039, composeHost: 'redis-exporter', containerPort: 9121, description: 'redis_exporter' },
   'alert-receiver': { port: 7040, composeHost: 'alert-receiver', containerPort: 9095, description: "The harness's Alertmanager webhook receiver" },
+  'harness-control': { port: 7043, composeHost: 'harness-control', containerPort: 7043, description: "A running stack's control port, for `scenario --reuse`" },
 };
 
 export function componentPort(name: ComponentName, offset = 0): number {

@@ -65,7 +65,7 @@ export function buildTopology(opts: { offset: number; runDir: string }): Topolog
 export function plannedPorts(t: Topology, opts: { services: boolean }): PlannedPort[] {
   const ports: PlannedPort[] = [];
   for (const [name, c] of Object.entries(t.component)) {
-    if (name === 'grafana') continue; // not started by the native backend yet
+    if (name === 'grafana' || name === 'harness-control') continue; // grafana: not started natively; control: only by `stack up`
     ports.push({ port: c.port, owner: name });
     for (const [k, v] of Object.entries(c.extra)) ports.push({ port: v, owner: `${name} ${k}` });
   }

@@ -1,0 +1,47 @@
+/**
+ * What the engine and the chaos modules need of an environment, as interfaces: a stack
+ * this process started (StartedEnvironment) and one a `stack up` process runs
+ * (RemoteEnvironment, for `scenario --reuse`) both provide them.
+ */
+import type { RenderedConfig } from '../render/render.ts';
+import type { ReceivedNotification } from './alert-receiver.ts';
+import type { ComponentName } from './port-plan.ts';
+import type { Topology } from './topology.ts';
+import type { ComponentStatus } from './native-stack.ts';
+
+export interface ProcessHandle {
+  readonly name: string;
+  readonly pid: number;
+  readonly running: boolean;
+  readonly logFile: string;
+  /** SIGKILL the process group. */
+  kill(): Promise<unknown>;
+  /** Graceful stop (SIGTERM, then SIGKILL). */
+  stop(): Promise<unknown>;
+  freeze(): void | Promise<void>;
+  thaw(): void | Promise<void>;
+  tail(lines?: number): string;
+}
+
+export interface StackHandle {
+  readonly topology: Topology;
+  readonly config: RenderedConfig;
+  readonly runDir: string;
+  readonly alertReceiver: { readonly notifications: readonly ReceivedNotification[] };
+  url(name: ComponentName): string;
+  process(name: string): ProcessHandle;
+  processes(): ProcessHandle[];
+  restartComponent(name: ComponentName): Promise<number>;
+  describe(): { runDir: string; offset: number; timeScale: number; components: ComponentStatus[] };
+}
+
+export interface FleetHandle {
+  restart(name: string): Promise<number>;
+}
+
+export interface EnvironmentHandle {
+  readonly stack: StackHandle;
+  readonly fleet?: FleetHandle;
+  readonly seed: number;
+  stop(): Promise<{ leftoverPorts: number[] }>;
+}

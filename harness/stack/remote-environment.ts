@@ -1,0 +1,114 @@
+/**
+ * A stack started by another process (`npm run stack -- up [--detach]`), driven through
+ * its control port: `scenario --reuse` runs against it without starting anything, and
+ * leaves it running afterwards.
+ */
+import { request } from 'undici';
+import { UsageError } from '../lib/errors.ts';
+import { tailFile } from '../process/supervisor.ts';
+import type { RenderedConfig } from '../render/render.ts';
+import type { ReceivedNotification } from './alert-receiver.ts';
+import type { EnvironmentHandle, FleetHandle, ProcessHandle, StackHandle } from './handles.ts';
+import type { ComponentStatus } from './native-stack.ts';
+import type { ComponentName } from './port-plan.ts';
+import { buildTopology, type Topology } from './topology.ts';
+
+async function call<T>(base: string, method: 'GET' | 'POST', path: string): Promise<T> {
+  const res = await request(`${base}${path}`, { method, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  const body = (await res.body.json()) as T & { error?: string };
+  if (res.statusCode >= 300) throw new Error(`${method} ${path} on the running stack: ${body.error ?? res.statusCode}`);
+  return body;
+}
+
+interface RemoteProcessInfo {
+  name: string;
+  pid: number;
+  running: boolean;
+  logFile: string;
+}
+
+export class RemoteEnvironment implements EnvironmentHandle {
+  readonly stack: StackHandle;
+  readonly fleet?: FleetHandle;
+  private poller: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly base: string,
+    readonly seed: number,
+    topology: Topology,
+    config: RenderedConfig,
+    components: ComponentStatus[],
+    hasServices: boolean,
+    private processInfo: RemoteProcessInfo[],
+  ) {
+    const self = this;
+    const notifications: ReceivedNotification[] = [];
+    this.poller = setInterval(() => {
+      call<ReceivedNotification[]>(base, 'GET', '/notifications')
+        .then((n) => notifications.splice(0, notifications.length, ...n))
+        .catch(() => {});
+    }, 500);
+    this.poller.unref();
+    const proc = (name: string): ProcessHandle => ({
+      name,
+      get pid() {
+        return self.info(name).pid;
+      },
+      get running() {
+        return self.info(name).running;
+      },
+      get logFile() {
+        return self.info(name).logFile;
+      },
+      kill: () => self.act(name, 'kill'),
+      stop: () => self.act(name, 'stop'),
+      freeze: () => self.act(name, 'freeze').then(() => {}),
+      thaw: () => self.act(name, 'thaw').then(() => {}),
+      tail: (lines = 20) => tailFile(self.info(name).logFile, lines),
+    });
+    this.stack = {
+      topology,
+      config,
+      runDir: topology.runDir,
+      alertReceiver: { notifications },
+      url: (name: ComponentName) => topology.component[name].url,
+      process: proc,
+      processes: () => this.processInfo.map((p) => proc(p.name)),
+      restartComponent: async (name: ComponentName) => (await this.act(name, 'restart')).readyMs ?? 0,
+      describe: () => ({ runDir: topology.runDir, offset: topology.offset, timeScale: config.timeScale, components }),
+    };
+    if (hasServices) this.fleet = { restart: async (name: string) => (await this.act(name, 'restart')).readyMs ?? 0 };
+  }
+
+  /** Connects to the stack at this port offset, or says how to start one. */
+  static async connect(offset: number): Promise<RemoteEnvironment> {
+    const t = buildTopology({ offset, runDir: '' });
+    const base = t.component['harness-control'].url;
+    let env: { seed: number; runDir: string; config: RenderedConfig; components: ComponentStatus[]; services: boolean };
+    try {
+      env = await call(base, 'GET', '/environment');
+    } catch {
+      throw new UsageError(`no running stack to reuse at port offset ${offset} (nothing answers on ${base})`, { field: '--reuse', fix: `start one with \`npm run stack -- up --detach${offset ? ` --port-offset ${offset}` : ''}\`, or drop --reuse` });
+    }
+    const processes = await call<RemoteProcessInfo[]>(base, 'GET', '/processes');
+    return new RemoteEnvironment(base, env.seed, buildTopology({ offset, runDir: env.runDir }), env.config, env.components, env.services, processes);
+  }
+
+  private info(name: string): RemoteProcessInfo {
+    const p = this.processInfo.find((x) => x.name === name);
+    if (!p) throw new Error(`no process named ${name} in the running stack`);
+    return p;
+  }
+
+  private async act(name: string, action: string): Promise<{ readyMs?: number }> {
+    const r = await call<{ readyMs?: number }>(this.base, 'POST', `/processes/${name}/${action}`);
+    this.processInfo = await call<RemoteProcessInfo[]>(this.base, 'GET', '/processes');
+    return r;
+  }
+
+  /** The stack belongs to its `stack up` process: leave it running. */
+  async stop(): Promise<{ leftoverPorts: number[] }> {
+    clearInterval(this.poller);
+    return { leftoverPorts: [] };
+  }
+}
