@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { isPortFree } from '../../harness/stack/ports.ts';
+export { pidAlive } from '../../harness/stack/state.ts';
 import { REPO_ROOT } from '../../harness/lib/paths.ts';
 
 export const TSX = join(REPO_ROOT, 'node_modules/.bin/tsx');
@@ -32,15 +33,6 @@ export function runCli(script: string, args: string[], env: Record<string, strin
     }
   };
   return { child, output: () => out, exited, waitFor };
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function busyPorts(ports: number[]): Promise<number[]> {
