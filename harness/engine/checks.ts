@@ -13,6 +13,8 @@ import { scaleQueryDurations } from '../../assertions/time-scale.ts';
 import type { QueryLanguage } from '../../assertions/query-language.ts';
 import type { AlertReceiver, ReceivedNotification } from '../stack/alert-receiver.ts';
 import type { TimingModel } from './timing.ts';
+import type { RenderedConfig } from '../render/render.ts';
+import type { Topology } from '../stack/topology.ts';
 
 export interface CheckContext {
   prom: PrometheusClient;
@@ -25,6 +27,8 @@ export interface CheckContext {
   scenarioStartMs: number;
   /** How many scrape targets the rendered config defines. */
   expectedTargets: number;
+  /** The running stack's rendered config and topology (data dirs), for checks that read them. */
+  env?: { stack: { config: RenderedConfig; topology: Topology } };
 }
 
 export interface Check {

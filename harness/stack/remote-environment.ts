@@ -41,7 +41,6 @@ export class RemoteEnvironment implements EnvironmentHandle {
     hasServices: boolean,
     private processInfo: RemoteProcessInfo[],
   ) {
-    const self = this;
     const notifications: ReceivedNotification[] = [];
     this.poller = setInterval(() => {
       call<ReceivedNotification[]>(base, 'GET', '/notifications')
@@ -49,22 +48,24 @@ export class RemoteEnvironment implements EnvironmentHandle {
         .catch(() => {});
     }, 500);
     this.poller.unref();
+    const info = (name: string) => this.info(name);
+    const act = (name: string, action: string) => this.act(name, action);
     const proc = (name: string): ProcessHandle => ({
       name,
       get pid() {
-        return self.info(name).pid;
+        return info(name).pid;
       },
       get running() {
-        return self.info(name).running;
+        return info(name).running;
       },
       get logFile() {
-        return self.info(name).logFile;
+        return info(name).logFile;
       },
-      kill: () => self.act(name, 'kill'),
-      stop: () => self.act(name, 'stop'),
-      freeze: () => self.act(name, 'freeze').then(() => {}),
-      thaw: () => self.act(name, 'thaw').then(() => {}),
-      tail: (lines = 20) => tailFile(self.info(name).logFile, lines),
+      kill: () => act(name, 'kill'),
+      stop: () => act(name, 'stop'),
+      freeze: () => act(name, 'freeze').then(() => {}),
+      thaw: () => act(name, 'thaw').then(() => {}),
+      tail: (lines = 20) => tailFile(info(name).logFile, lines),
     });
     this.stack = {
       topology,

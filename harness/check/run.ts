@@ -1,0 +1,124 @@
+/**
+ * `npm run check`: the seed's monitoring health check, done with the real tools. Every
+ * check runs (one broken file does not hide the others' findings); a check that cannot
+ * run because an earlier one found its input broken says so and why.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { UsageError } from '../lib/errors.ts';
+import { renderMonitoringConfig, type RenderedConfig } from '../render/render.ts';
+import { buildTopology } from '../stack/topology.ts';
+import { checkCompose } from './compose.ts';
+import { checkGrafana } from './dashboards.ts';
+import { checkFiles } from './files.ts';
+import type { Finding } from './findings.ts';
+import { checkScrapeConfig, scrapeTargets } from './scrape.ts';
+import { runToolCheck, toolChecks, toolFindings } from './tools.ts';
+
+export interface CheckOptions {
+  monitoringDir: string;
+  compose?: string;
+  /** Paths in messages are relative to this (default: the current directory). */
+  displayRoot?: string;
+  /** The dashboard the seed promises (uid). */
+  seedDashboardUid?: string;
+}
+
+export interface CheckResult {
+  name: string;
+  findings: Finding[];
+  /** Why the check could not run, if it could not. */
+  skipped?: string;
+  /** What it ran, for the report (tool commands). */
+  detail?: string;
+  /** The tool failed, though its findings were all reported by an earlier check already. */
+  failedAsAbove?: boolean;
+}
+
+export const SEED_DASHBOARD_UID = 'mcp-overview';
+
+/** Tools the issue asks for whose Go modules the proxy reachable here refuses; said, not faked. */
+export const UNAVAILABLE_TOOLS: [string, string][] = [
+  ['pint (Prometheus rules linter)', 'github.com/cloudflare/pint'],
+  ['dashboard-linter (Grafana)', 'github.com/grafana/dashboard-linter'],
+];
+
+export function runChecks(o: CheckOptions): CheckResult[] {
+  const dir = resolve(o.monitoringDir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError('monitoring folder does not exist', { file: o.monitoringDir, field: '--monitoring-dir', fix: 'point --monitoring-dir at a folder with the seed layout (prometheus/, alertmanager/, loki/, promtail/, grafana/)' });
+  const composeFile = o.compose === undefined ? undefined : resolve(o.compose);
+  if (composeFile && (!existsSync(composeFile) || !statSync(composeFile).isFile())) throw new UsageError('compose file does not exist', { file: o.compose, field: '--compose', fix: 'give the path of a Docker Compose file, or leave --compose out' });
+  const root = o.displayRoot ?? process.cwd();
+  const show = (f: string): string => {
+    const r = relative(root, f);
+    return r && !r.startsWith('..') ? r : f;
+  };
+  const results: CheckResult[] = [];
+
+  const files = checkFiles(dir, show);
+  results.push({ name: 'config files present and valid YAML/JSON', findings: files.findings });
+  const promFile = join(dir, 'prometheus/prometheus.yml');
+  const prom = files.docs.get(promFile);
+
+  if (prom) results.push({ name: 'required scrape jobs; all 16 MCP services instrumented', findings: checkScrapeConfig(prom, show(promFile)) });
+  else results.push({ name: 'required scrape jobs; all 16 MCP services instrumented', findings: [], skipped: `${show(promFile)} is missing or invalid` });
+
+  const provisioning = join(dir, 'grafana/provisioning');
+  const grafanaBroken = files.findings.some((f) => resolve(f.file).startsWith(`${provisioning}/`));
+  if (existsSync(provisioning) && !grafanaBroken) results.push({ name: 'dashboards: datasource uids provisioned, queries parse', findings: checkGrafana({ provisioningDir: provisioning, show, seedDashboardUid: o.seedDashboardUid ?? SEED_DASHBOARD_UID }) });
+  else results.push({ name: 'dashboards: datasource uids provisioned, queries parse', findings: [], skipped: grafanaBroken ? 'a Grafana provisioning file is invalid' : `${show(provisioning)} does not exist` });
+
+  // The tools read a rendered copy: container paths mapped into a temp run directory.
+  const runDir = mkdtempSync(join(tmpdir(), 'mcp-check-'));
+  try {
+    let rendered: RenderedConfig | undefined;
+    let renderError: string | undefined;
+    try {
+      rendered = renderMonitoringConfig({ monitoringDir: dir, topology: buildTopology({ offset: 0, runDir }), timeScale: 1 });
+    } catch (e) {
+      renderError = e instanceof UsageError ? e.message.split('\n')[0]! : (e as Error).message;
+    }
+    const checks = rendered ? toolChecks(rendered) : [];
+    // One problem, one finding: promtool check config also reports the rule files' problems.
+    const reported = new Set<string>();
+    const names = ['promtool check rules', 'promtool check config', 'amtool check-config', 'loki -verify-config', 'promtail -check-syntax'];
+    for (const name of names) {
+      if (!rendered) {
+        results.push({ name, findings: [], skipped: `the folder could not be rendered for the tools: ${renderError}` });
+        continue;
+      }
+      const mine = checks.filter((c) => c.name === name);
+      if (mine.length === 0) {
+        results.push({ name, findings: [], skipped: 'nothing to check (no rule files)' });
+        continue;
+      }
+      const findings: Finding[] = [];
+      let failed = false;
+      const keyOf = (f: Finding) => `${f.file}\u0000${f.why.replace(/^.*? rejects it: /, '')}`;
+      for (const c of mine) {
+        const run = runToolCheck(c);
+        failed ||= !run.ok;
+        findings.push(...toolFindings(c, run, rendered, show).filter((f) => !reported.has(keyOf(f))));
+      }
+      for (const f of findings) reported.add(keyOf(f));
+      results.push({ name, findings, detail: mine.map((c) => show(c.file).replace(show(runDir), '<rendered>')).join(', '), ...(failed && findings.length === 0 ? { failedAsAbove: true } : {}) });
+    }
+  } finally {
+    rmSync(runDir, { recursive: true, force: true });
+  }
+
+  for (const [tool, module] of UNAVAILABLE_TOOLS) results.push({ name: tool, findings: [], skipped: `not built: the Go module proxy refuses ${module} (403 "This module version is not available.")` });
+
+  if (composeFile) {
+    const doc = parseDocument(readFileSync(composeFile, 'utf8'), { merge: true });
+    if (doc.errors.length) {
+      const e = doc.errors[0]!;
+      results.push({ name: 'compose services and ports match the port plan', findings: [{ check: 'docker compose', file: show(composeFile), key: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(document)', why: `invalid YAML: ${e.message.split('\n')[0]}` }] });
+    } else {
+      results.push({ name: 'compose services and ports match the port plan', findings: checkCompose({ compose: doc.toJS(), file: show(composeFile), scrapeTargets: prom ? scrapeTargets(prom) : [], prometheusFile: show(promFile) }) });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,44 @@
+/**
+ * The promises of the seed (monitoring-stack.md) that the static checks and the live
+ * scenarios hold the monitoring folder to, written out from the seed's text.
+ */
+import type { ServiceGroup } from '../../fake-services/catalog.ts';
+import type { ComponentName } from '../stack/port-plan.ts';
+
+/** "Scrape jobs", in the seed's order. */
+export const SEED_SCRAPE_JOBS = ['prometheus', 'zen-coordinator', 'mcp-core-services', 'mcp-ai-services', 'mcp-db-wrappers', 'mcp-mqtt', 'infrastructure', 'loki'] as const;
+
+/** The job each service group is scraped under ("mcp-core-services - 10 core services", ...). */
+export const JOB_OF_GROUP: Record<ServiceGroup, string> = {
+  coordinator: 'zen-coordinator',
+  core: 'mcp-core-services',
+  ai: 'mcp-ai-services',
+  'db-wrappers': 'mcp-db-wrappers',
+  messaging: 'mcp-mqtt',
+};
+
+/** "infrastructure - PostgreSQL, Redis, Qdrant": the `service` label of each of its targets. */
+export const SEED_INFRASTRUCTURE_SERVICES = ['postgresql', 'redis', 'qdrant'] as const;
+
+/** "MCP Orchestration - Overview": the seven panels, in order. */
+export const SEED_PANELS = ['Service Health Status', 'Request Rate', 'Response Time (p95)', 'Error Rate', 'Infrastructure Metrics', 'MQTT Activity', 'Live Error Logs'] as const;
+
+/** "Prometheus Query Examples", verbatim. The last returns data only while a service is down. */
+export const SEED_PROMQL_EXAMPLES = {
+  requestRate: 'rate(http_requests_total[5m])',
+  p99Filesystem: 'histogram_quantile(0.99, rate(http_request_duration_seconds_bucket{service="filesystem-mcp"}[5m]))',
+  errorRatePercent: '(sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))) * 100',
+  memoryByService: 'sum(process_resident_memory_bytes) by (service)',
+  servicesDown: 'up{job=~"mcp-.*"} == 0',
+} as const;
+
+/** "Retention: Default (15 days)" (Prometheus) and "Retention: 7 days (168 hours)" (Loki). */
+export const SEED_PROMETHEUS_RETENTION = '15d';
+export const SEED_LOKI_RETENTION = '168h';
+
+/**
+ * The containers of the monitoring stack under Compose (the seed's Prometheus, Grafana,
+ * Loki, Promtail, Alertmanager, and the infrastructure they watch). The port plan also has
+ * the harness's own listeners (its webhook receiver, its control port): not containers.
+ */
+export const STACK_CONTAINERS: ComponentName[] = ['prometheus', 'grafana', 'loki', 'alertmanager', 'promtail', 'mosquitto', 'postgres', 'redis', 'postgres-exporter', 'redis-exporter'];

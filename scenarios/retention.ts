@@ -1,0 +1,101 @@
+/**
+ * retention — the seed's "15 days of metrics and 7 days of logs", proven by queries.
+ *
+ * Prometheus: the effective retention (flags API, runtime info) is the configured 15d.
+ * Enforcement: samples are backfilled with `promtool tsdb create-blocks-from openmetrics`
+ * into Prometheus's data directory — 20 days and 10 days old first, then a block from 3
+ * hours ago. Prometheus applies time retention whenever it (re)loads its blocks (every
+ * --storage.tsdb.block-reload-interval, 1m, and at start-up; the harness restarts it to
+ * not wait): a block goes once its end is ≥ 15d before the newest block's end. So the
+ * first two load and are queryable (10 days apart), and once the recent block is there the
+ * 20-day-old one is deleted — from queries, from prometheus_tsdb_lowest_timestamp_seconds
+ * and from disk — while the 10-day-old and recent ones stay.
+ *
+ * Loki: the effective limits (GET /config) are 168h; an entry 8 days old is refused
+ * (400 "timestamp too old", oldest acceptable now − 168h) and never queryable; one 6 days
+ * old is accepted and queryable.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { defineScenario } from '../harness/engine/scenario.ts';
+import { resolveBinary } from '../harness/stack/binaries.ts';
+import type { StackEnv } from '../harness/engine/stack-checks.ts';
+import { step } from '../harness/engine/steps.ts';
+import { allTargetsUp, noAlertsExcept } from '../harness/engine/checks.ts';
+import { lokiAcceptsYoung, lokiRefusesOld, lokiRetentionIs, lokiReturns, prometheusBlocksOnDisk, prometheusRetentionIs, RetentionProbe, unscaledPromql } from '../harness/engine/stack-checks.ts';
+import { SEED_LOKI_RETENTION, SEED_PROMETHEUS_RETENTION } from '../harness/check/seed.ts';
+
+const DAY = 86_400_000;
+/** Retention is not time-scaled: these deadlines are real time. */
+const real = (ms: number) => () => ms;
+const METRIC = 'harness_retention_probe';
+/** Backfilled ages: beyond the retention, within it, and recent (the newest block). */
+const AGES = { old: 20 * DAY, kept: 10 * DAY, recent: 3 * 3_600_000 } as const;
+type Age = keyof typeof AGES;
+const t0 = Date.now();
+const tsOf = (a: Age): number => Math.floor((t0 - AGES[a]) / 60_000) * 60_000;
+
+/** Five samples a minute apart at the age's time, as an OpenMetrics file promtool reads. */
+function openMetrics(ages: Age[]): string {
+  const lines = [`# HELP ${METRIC} Samples backfilled by the harness's retention scenario.`, `# TYPE ${METRIC} gauge`];
+  for (const a of ages) for (let i = 0; i < 5; i++) lines.push(`${METRIC}{age="${a}"} ${AGES[a] / DAY} ${(tsOf(a) + i * 60_000) / 1000}`);
+  return `${lines.join('\n')}\n# EOF\n`;
+}
+
+/**
+ * promtool writes blocks into a staging folder beside the TSDB; each finished block is
+ * renamed into the data directory (atomic, so Prometheus never sees half a block); then
+ * Prometheus is restarted, and opening the TSDB loads the blocks and applies retention.
+ */
+async function backfill(env: StackEnv, ages: Age[]): Promise<void> {
+  const tsdb = join(env.stack.topology.dataDir, 'prometheus');
+  const staging = mkdtempSync(join(env.stack.topology.dataDir, 'backfill-'));
+  try {
+    const input = join(staging, 'input.om');
+    writeFileSync(input, openMetrics(ages));
+    const out = join(staging, 'blocks');
+    mkdirSync(out);
+    execFileSync(resolveBinary('promtool').path, ['tsdb', 'create-blocks-from', 'openmetrics', input, out], { stdio: 'pipe', timeout: 60_000 });
+    for (const b of readdirSync(out)) renameSync(join(out, b), join(tsdb, b));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  await env.stack.restartComponent('prometheus');
+}
+
+const count = (a: Age) => `count_over_time(${METRIC}{age="${a}"}[30d])`;
+const has = (a: Age) => unscaledPromql(count(a), (v) => v.length === 1 && v[0]!.value === 5, `has the 5 samples backfilled ${a === 'recent' ? '3h' : `${AGES[a] / DAY}d`} ago`);
+const gone = (a: Age) => unscaledPromql(count(a), (v) => v.length === 0, `is empty: the block ${AGES[a] / DAY}d old was deleted by retention`);
+const inBlocks = (a: Age) => (b: { minTime: number; maxTime: number }) => b.minTime <= tsOf(a) && tsOf(a) <= b.maxTime;
+
+const loki = new RetentionProbe(8 * DAY, 6 * DAY);
+
+export default defineScenario({
+  name: 'retention',
+  title: 'Prometheus keeps 15 days and deletes older blocks; Loki refuses entries older than 168h and keeps newer ones',
+  description: 'Retention read from the running components and proven by queries: backfilled TSDB blocks either side of 15 days, and Loki pushes either side of 7 days.',
+  nominalDuration: '5m',
+  steadyState: [allTargetsUp(), noAlertsExcept([])],
+  method: [
+    step.eventually(prometheusRetentionIs(SEED_PROMETHEUS_RETENTION), real(10000)),
+    { type: 'custom', title: `backfill ${METRIC} 20d and 10d old with promtool tsdb create-blocks-from openmetrics; restart Prometheus`, run: (env) => backfill(env, ['old', 'kept']) },
+    step.eventually(has('old'), real(30000), 'the 20-day-old block loaded (10 days from the newest block: within retention so far)'),
+    step.eventually(has('kept'), real(30000)),
+    { type: 'custom', title: `backfill ${METRIC} 3h old (the newest block); restart Prometheus`, run: (env) => backfill(env, ['recent']) },
+    step.eventually(gone('old'), real(30000), 'the 20-day-old samples are gone: its block ended ≥ 15d before the newest block'),
+    step.eventually(has('kept'), real(30000), 'the 10-day-old samples stay queryable'),
+    step.eventually(has('recent'), real(30000), 'the 3-hour-old samples stay queryable'),
+    step.eventually(unscaledPromql('(time() - prometheus_tsdb_lowest_timestamp_seconds) / 86400', (v) => v.length === 1 && v[0]!.value < 15 && v[0]!.value > 9, 'is under 15 days (the oldest sample left is the 10-day-old one)'), real(30000), "Prometheus's oldest sample is younger than 15 days"),
+    step.eventually(prometheusBlocksOnDisk((bs) => !bs.some(inBlocks('old')) && bs.some(inBlocks('kept')) && bs.some(inBlocks('recent')), 'has no block 20 days old, and still the 10-day-old and recent ones'), real(30000)),
+
+    step.eventually(lokiRetentionIs(SEED_LOKI_RETENTION), real(10000)),
+    step.eventually(lokiRefusesOld(loki, SEED_LOKI_RETENTION), real(10000)),
+    step.eventually(lokiAcceptsYoung(loki), real(10000)),
+    step.eventually(lokiReturns(loki, 'kept', true), real(30000), `the 6-day-old entry is returned (kept: younger than ${SEED_LOKI_RETENTION})`),
+    step.eventually(lokiReturns(loki, 'refused', false), real(10000), 'nothing is stored 8 days back'),
+  ],
+  rollbacks: [],
+  expectedAlerts: [],
+});
+
