@@ -1,0 +1,460 @@
+/**
+ * LogQL against the truth on disk: does a log query return exactly the lines it should?
+ *
+ * Every fake service's log file is the ground truth of what it wrote. For a window of a
+ * `LogWindow` (from its mark to the cut), `logQueryAudit` evaluates the query's stream
+ * selector and line filters on the lines of each file (the selector against the labels the
+ * rendered Promtail targets give that service, the filters as Loki applies them: `|=`
+ * substring, `|~` RE2 search) and compares, per service and seq, with what Loki returns
+ * for the query as written. On top of that exactness, two claims independent of the
+ * query's own regex:
+ *
+ *   - the lines the fault produced (`faultLine`, e.g. "msg names the error-ratio fault")
+ *     on the services it targeted are all returned;
+ *   - nothing comes from healthy services. "Healthy" is measured, not assumed: the
+ *     background traffic has baseline errors (catalog baselineErrorRatio, up to 0.5 %),
+ *     so a service the fault did not touch is healthy in the window when its own log has
+ *     no line of the kind the query looks for (`genuine`, e.g. level=ERROR). Those must
+ *     return nothing; an untouched service that did fail a request at baseline may return
+ *     exactly those lines (each one `genuine`), and they are reported as baseline noise,
+ *     not hidden.
+ *
+ * Also here: the label check (container, service, service_group for every service, with
+ * the catalog's values) and the lookup of a Grafana panel's query.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SyntaxNode } from '@lezer/common';
+import { validateQuery } from '../../assertions/query-language.ts';
+import { LokiClient } from '../../assertions/loki.ts';
+import type { ProbeResult } from '../../assertions/expectations.ts';
+import { allServices } from '../../fake-services/catalog.ts';
+import type { Check } from './checks.ts';
+import { compressRanges, fetchAllEntries, forEachLine, formatRanges, parseSeq, type Cut, type LogWindow } from './log-delivery.ts';
+
+// ---------------------------------------------------------------------------------------
+// A log query as JavaScript: stream selector + line filters
+// ---------------------------------------------------------------------------------------
+
+export interface LabelMatcher {
+  name: string;
+  op: '=' | '!=' | '=~' | '!~';
+  value: string;
+}
+
+export interface LineFilter {
+  op: '|=' | '!=' | '|~' | '!~';
+  value: string;
+}
+
+export interface CompiledLogQuery {
+  expr: string;
+  matchers: LabelMatcher[];
+  filters: LineFilter[];
+  /** Does the stream selector select a stream with these labels? */
+  selects(labels: Record<string, string>): boolean;
+  /** Do the line filters keep this line? */
+  keeps(line: string): boolean;
+}
+
+/** A LogQL string literal's value: "..." with Go escapes, or `...` raw. */
+export function decodeLogQLString(lit: string): string {
+  if (lit.startsWith('`')) return lit.slice(1, -1);
+  try {
+    return JSON.parse(lit) as string;
+  } catch {
+    return lit.slice(1, -1).replace(/\\(.)/g, '$1');
+  }
+}
+
+/**
+ * An RE2 pattern as a JavaScript RegExp: leading flag groups (`(?i)`, `(?s)`, `(?is)`)
+ * become flags; `anchored` wraps it as Loki does for label matchers (full match).
+ */
+export function re2ToRegExp(pattern: string, anchored: boolean): RegExp {
+  let flags = '';
+  let body = pattern;
+  for (let m = /^\(\?([imsU]+)\)/.exec(body); m; m = /^\(\?([imsU]+)\)/.exec(body)) {
+    for (const f of m[1]!) if ('ims'.includes(f) && !flags.includes(f)) flags += f;
+    body = body.slice(m[0].length);
+  }
+  return new RegExp(anchored ? `^(?:${body})$` : body, flags);
+}
+
+/** Compiles a log query made of a stream selector and line filters (no parsers, no line_format). */
+export function compileLogQuery(expr: string): CompiledLogQuery {
+  const tree = validateQuery('logql', expr);
+  const text = (n: SyntaxNode) => expr.slice(n.from, n.to);
+  const matchers: LabelMatcher[] = [];
+  const filters: LineFilter[] = [];
+  const unsupported: string[] = [];
+  tree.iterate({
+    enter: (ref: { node: SyntaxNode }) => {
+      const n = ref.node;
+      if (n.name === 'Matcher') {
+        const id = n.getChild('Identifier');
+        const str = n.getChild('String');
+        const op = n.getChild('Eq') ?? n.getChild('Neq') ?? n.getChild('Re') ?? n.getChild('Nre');
+        if (!id || !str || !op) throw new Error(`cannot read matcher ${text(n)}`);
+        matchers.push({ name: text(id), op: text(op) as LabelMatcher['op'], value: decodeLogQLString(text(str)) });
+        return false;
+      }
+      if (n.name === 'LineFilter') {
+        const f = n.getChild('Filter');
+        const str = n.getChild('String');
+        if (!f || !str || n.getChild('FilterOp')) throw new Error(`unsupported line filter ${text(n)}`);
+        filters.push({ op: text(f) as LineFilter['op'], value: decodeLogQLString(text(str)) });
+        return false;
+      }
+      if (/^(LabelParser|JsonExpressionParser|LogfmtParser|LogfmtExpressionParser|LabelFilter|LineFormatExpr|LabelFormatExpr|DecolorizeExpr|DropLabelsExpr|KeepLabelsExpr|MetricExpr|RangeAggregationExpr|VectorAggregationExpr)$/.test(n.name)) {
+        unsupported.push(text(n));
+        return false;
+      }
+      return undefined;
+    },
+  });
+  if (unsupported.length) throw new Error(`compileLogQuery: only stream selectors and line filters are supported; "${unsupported[0]}" is not`);
+  if (matchers.length === 0) throw new Error(`compileLogQuery: no stream selector in ${expr}`);
+  const labelTests = matchers.map((m) => {
+    if (m.op === '=' || m.op === '!=') return (l: Record<string, string>) => ((l[m.name] ?? '') === m.value) === (m.op === '=');
+    const re = re2ToRegExp(m.value, true);
+    return (l: Record<string, string>) => re.test(l[m.name] ?? '') === (m.op === '=~');
+  });
+  const lineTests = filters.map((f) => {
+    if (f.op === '|=' || f.op === '!=') return (line: string) => line.includes(f.value) === (f.op === '|=');
+    const re = re2ToRegExp(f.value, false);
+    return (line: string) => re.test(line) === (f.op === '|~');
+  });
+  return {
+    expr,
+    matchers,
+    filters,
+    selects: (labels) => labelTests.every((t) => t(labels)),
+    keeps: (line) => lineTests.every((t) => t(line)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Lines of the fake services' logs
+// ---------------------------------------------------------------------------------------
+
+/** logfmt as fake-services/logfmt.ts writes it (values bare or JSON-quoted); undefined if not logfmt. */
+export function parseLogfmt(line: string): Record<string, string> | undefined {
+  if (!line.startsWith('ts=')) return undefined;
+  const out: Record<string, string> = {};
+  const re = /([\w.-]+)=("(?:[^"\\]|\\.)*"|\S*)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) {
+    const v = m[2]!;
+    if (v.startsWith('"')) {
+      try {
+        out[m[1]!] = JSON.parse(v) as string;
+      } catch {
+        out[m[1]!] = v.slice(1, -1);
+      }
+    } else out[m[1]!] = v;
+  }
+  return out;
+}
+
+export interface LogLine {
+  service: string;
+  seq: number;
+  raw: string;
+  bytes: number;
+  /** logfmt fields; empty for a malformed line. */
+  fields: Record<string, string>;
+  level?: string;
+  msg?: string;
+  /** `duration=12ms` as a number. */
+  durationMs?: number;
+  status?: number;
+}
+
+export function toLogLine(service: string, raw: string, bytes = Buffer.byteLength(raw)): LogLine | undefined {
+  const seq = parseSeq(raw);
+  if (seq === undefined) return undefined;
+  const fields = parseLogfmt(raw) ?? {};
+  const d = /^(\d+(?:\.\d+)?)ms$/.exec(fields.duration ?? '');
+  return {
+    service,
+    seq,
+    raw,
+    bytes,
+    fields,
+    level: fields.level,
+    msg: fields.msg,
+    durationMs: d ? Number(d[1]) : undefined,
+    status: fields.status !== undefined && /^\d+$/.test(fields.status) ? Number(fields.status) : undefined,
+  };
+}
+
+/** Every line of a service's log between the window's mark and the cut. */
+export function windowLines(win: LogWindow, service: string, cut: Cut): LogLine[] {
+  const svc = win.services([service])[0]!;
+  const mark = win.marked.services.get(service)!;
+  const st = cut.stats.get(service)!;
+  const out: LogLine[] = [];
+  forEachLine(svc.logFile, mark.fileOffset, (buf) => {
+    const raw = buf.toString('utf8');
+    const l = toLogLine(service, raw, buf.length);
+    if (l && l.seq > mark.lastSeq && l.seq <= st.lastSeq) out.push(l);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The audit
+// ---------------------------------------------------------------------------------------
+
+export interface QueryAuditOptions {
+  /** Services whose fault lines this query must return. */
+  faultOn: string[];
+  /** The lines the fault produced, judged from the line itself (not through the query). */
+  faultLine: (l: LogLine) => boolean;
+  /** What the query looks for, from the line's own fields: any line returned from an untouched service must be one. */
+  genuine: (l: LogLine) => boolean;
+  /** Fault lines the query must return at least (default 1): the fault really produced something. */
+  minFaultLines?: number;
+  /** Services under another fault that this query must leave out (by its selector or its filters): none of their fault lines may be returned. */
+  otherFaults?: string[];
+  title?: string;
+}
+
+export interface AuditedService {
+  service: string;
+  selected: boolean;
+  expected: number;
+  returned: number;
+  missing: number[];
+  unexpected: number[];
+  faultLines: number;
+  faultLinesReturned: number;
+  genuineInLog: number;
+  returnedNotGenuine: number[];
+}
+
+/** Labels the rendered Promtail file_sd targets give a service (harness/render/render.ts renderDockerTargets + relabel_configs). */
+export function serviceLabels(name: string, group: string): Record<string, string> {
+  return { container: name, service: name, service_group: group };
+}
+
+/** Runs the audit once for a fixed cut: pure apart from reading files and Loki. */
+export async function auditQuery(win: LogWindow, expr: string, opts: QueryAuditOptions, cut: Cut): Promise<{ ok: boolean; summary: string; services: AuditedService[]; samples: [string, string][] }> {
+  const q = compileLogQuery(expr);
+  const limits = win.limits();
+  const mark = win.marked;
+  const services = win.services();
+  const loki = new LokiClient(win.environment.stack.url('loki'), { timeoutMs: 30_000 });
+  const stored = await fetchAllEntries(loki, expr, BigInt(mark.atMs - 10_000) * 1_000_000n, BigInt(Date.now() + 5_000) * 1_000_000n, limits.loki.maxEntriesPerQuery);
+  const returnedBy = new Map<string, Set<number>>();
+  const unattributed: string[] = [];
+  for (const e of stored) {
+    const svc = e.labels.service ?? '';
+    const seq = parseSeq(e.line);
+    const m = mark.services.get(svc);
+    const st = cut.stats.get(svc);
+    if (!m || !st || seq === undefined) {
+      unattributed.push(e.line.slice(0, 160));
+      continue;
+    }
+    if (seq <= m.lastSeq || seq > st.lastSeq) continue;
+    let set = returnedBy.get(svc);
+    if (!set) returnedBy.set(svc, (set = new Set()));
+    set.add(seq);
+  }
+  const results: AuditedService[] = [];
+  const samples: [string, string][] = [];
+  for (const svc of services) {
+    const lines = windowLines(win, svc.name, cut);
+    const selected = q.selects(serviceLabels(svc.name, svc.group));
+    const dropped = (l: LogLine) => !limits.loki.maxLineSizeTruncate && l.bytes > limits.loki.maxLineSize;
+    const expected = new Set(selected ? lines.filter((l) => !dropped(l) && q.keeps(l.raw)).map((l) => l.seq) : []);
+    const returned = returnedBy.get(svc.name) ?? new Set<number>();
+    const bySeq = new Map(lines.map((l) => [l.seq, l]));
+    const isTarget = opts.faultOn.includes(svc.name) || (opts.otherFaults ?? []).includes(svc.name);
+    const faultLines = isTarget ? lines.filter(opts.faultLine) : [];
+    for (const s of returned) if (samples.length < 20) samples.push([svc.name, bySeq.get(s)?.raw.slice(0, 300) ?? `seq ${s}`]);
+    results.push({
+      service: svc.name,
+      selected,
+      expected: expected.size,
+      returned: returned.size,
+      missing: [...expected].filter((s) => !returned.has(s)),
+      unexpected: [...returned].filter((s) => !expected.has(s)),
+      faultLines: faultLines.length,
+      faultLinesReturned: faultLines.filter((l) => returned.has(l.seq)).length,
+      genuineInLog: lines.filter(opts.genuine).length,
+      returnedNotGenuine: isTarget ? [] : [...returned].filter((s) => !(bySeq.has(s) && opts.genuine(bySeq.get(s)!))),
+    });
+  }
+  const problems: string[] = [];
+  const r = (f: (a: AuditedService) => boolean) => results.filter(f);
+  for (const a of r((a) => a.missing.length > 0)) problems.push(`${a.service}: ${a.missing.length} matching lines not returned [seq ${formatRanges(compressRanges(a.missing), 6)}]`);
+  for (const a of r((a) => a.unexpected.length > 0)) problems.push(`${a.service}: ${a.unexpected.length} lines returned that do not match [seq ${formatRanges(compressRanges(a.unexpected), 6)}]`);
+  if (unattributed.length) problems.push(`${unattributed.length} returned lines belong to no service of the window (e.g. ${JSON.stringify(unattributed[0])})`);
+  const targets = r((a) => opts.faultOn.includes(a.service));
+  const faultTotal = targets.reduce((n, a) => n + a.faultLines, 0);
+  const faultReturned = targets.reduce((n, a) => n + a.faultLinesReturned, 0);
+  if (faultReturned < faultTotal) problems.push(`fault lines returned ${faultReturned}/${faultTotal}`);
+  if (faultTotal < (opts.minFaultLines ?? 1)) problems.push(`the fault produced ${faultTotal} lines on ${opts.faultOn.join(', ')}, fewer than ${opts.minFaultLines ?? 1}`);
+  const excluded = r((a) => (opts.otherFaults ?? []).includes(a.service));
+  for (const a of excluded) if (a.faultLinesReturned > 0) problems.push(`${a.service}: ${a.faultLinesReturned} lines of its (other) fault returned although this query should leave them out`);
+  for (const a of r((a) => a.returnedNotGenuine.length > 0)) problems.push(`${a.service} (no fault): returned ${a.returnedNotGenuine.length} lines that are not what the query looks for [seq ${formatRanges(compressRanges(a.returnedNotGenuine), 6)}]`);
+  const untouched = r((a) => !opts.faultOn.includes(a.service) && !(opts.otherFaults ?? []).includes(a.service));
+  const quiet = untouched.filter((a) => a.genuineInLog === 0);
+  const quietNoisy = quiet.filter((a) => a.returned > 0);
+  for (const a of quietNoisy) problems.push(`${a.service} (healthy) returned ${a.returned} lines`);
+  const noise = untouched.filter((a) => a.genuineInLog > 0 && a.returned > 0);
+  const exact = results.every((a) => a.missing.length === 0 && a.unexpected.length === 0) && unattributed.length === 0;
+  const head =
+    `fault lines returned ${faultReturned}/${faultTotal} (${targets.map((a) => `${a.service} ${a.faultLinesReturned}/${a.faultLines}`).join(', ')})` +
+    (excluded.length ? `; other faults left out: ${excluded.map((a) => `${a.service} (${a.faultLines} fault lines, ${a.faultLinesReturned} returned)`).join(', ')}` : '') +
+    `; healthy services (no such line in their own log): ${quiet.length}, returned ${quiet.reduce((n, a) => n + a.returned, 0)} lines` +
+    (noise.length ? `; baseline errors of untouched services, returned as the query should: ${noise.map((a) => `${a.service} ${a.returned}`).join(', ')}` : '') +
+    `; ${results.reduce((n, a) => n + a.returned, 0)} lines returned, ${exact ? 'exactly the' : 'expected'} ${results.reduce((n, a) => n + a.expected, 0)} the log files say match`;
+  return { ok: problems.length === 0, summary: problems.length ? `${problems.join(' | ')} — ${head}` : head, services: results, samples };
+}
+
+/** Check: the query returns exactly what the log files say it should, all the fault's lines, and nothing from healthy services. */
+export function logQueryAudit(win: LogWindow, expr: string, opts: QueryAuditOptions): Check {
+  compileLogQuery(expr); // fail at load time on an unsupported query
+  const title = opts.title ?? `${expr} returns the fault's lines on ${opts.faultOn.join(', ')} and nothing from healthy services`;
+  return {
+    title,
+    queries: [{ language: 'logql', expr }],
+    evidenceQuery: () => ({ query: expr, language: 'logql' }),
+    probe: () => {
+      let cut: Cut | undefined;
+      return async (): Promise<ProbeResult> => {
+        cut ??= await win.cut(win.services());
+        const a = await auditQuery(win, expr, opts, cut);
+        return {
+          ok: a.ok,
+          observed: { summary: a.summary, cutAt: new Date(cut.atMs).toISOString(), services: a.services.filter((s) => s.expected || s.returned || s.faultLines).map((s) => ({ ...s, missing: s.missing.slice(0, 20), unexpected: s.unexpected.slice(0, 20), returnedNotGenuine: s.returnedNotGenuine.slice(0, 20) })) },
+          series: groupSamples(a.samples),
+        };
+      };
+    },
+  };
+}
+
+function groupSamples(samples: [string, string][]): { labels: Record<string, string>; lines: [string, string][] }[] {
+  const by = new Map<string, [string, string][]>();
+  for (const [svc, line] of samples) {
+    const ts = /^ts=(\S+)/.exec(line)?.[1] ?? '';
+    by.set(svc, [...(by.get(svc) ?? []), [ts, line]]);
+  }
+  return [...by].map(([service, lines]) => ({ labels: { service }, lines }));
+}
+
+// ---------------------------------------------------------------------------------------
+// Grafana panel queries
+// ---------------------------------------------------------------------------------------
+
+interface Panel {
+  title?: string;
+  panels?: Panel[];
+  targets?: { expr?: string; datasource?: { type?: string } }[];
+  datasource?: { type?: string };
+}
+
+function jsonFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...jsonFiles(p));
+    else if (e.endsWith('.json')) out.push(p);
+  }
+  return out;
+}
+
+/** The query of the panel titled `title` in any dashboard JSON under `dir` (rows' nested panels included). */
+export function findPanelQuery(dir: string, title: string): { file: string; expr: string; datasource?: string } {
+  for (const file of jsonFiles(dir)) {
+    let doc: { panels?: Panel[]; dashboard?: { panels?: Panel[] } };
+    try {
+      doc = JSON.parse(readFileSync(file, 'utf8')) as typeof doc;
+    } catch {
+      continue;
+    }
+    const walk = (ps: Panel[] = []): Panel | undefined => {
+      for (const p of ps) {
+        if (p.title === title) return p;
+        const inner = walk(p.panels);
+        if (inner) return inner;
+      }
+      return undefined;
+    };
+    const p = walk(doc.panels ?? doc.dashboard?.panels);
+    const expr = p?.targets?.find((t) => t.expr)?.expr;
+    if (p && expr) return { file, expr, datasource: p.targets?.[0]?.datasource?.type ?? p.datasource?.type };
+  }
+  throw new Error(`no dashboard panel titled "${title}" with a query under ${dir}`);
+}
+
+/** Grafana variables ($var, ${var}, [[var]]) set to "All" (.*), as the panel shows by default. */
+export function panelQueryWithAllVariables(expr: string): string {
+  return expr.replace(/\$\{(\w+)(?::\w+)?\}|\[\[(\w+)(?::\w+)?\]\]|\$(\w+)/g, '.*');
+}
+
+/** Check: the dashboard panel's own query (read from the rendered provisioning at run time) passes the same audit. */
+export function dashboardPanelAudit(win: LogWindow, panelTitle: string, opts: QueryAuditOptions): Check {
+  const title = opts.title ?? `dashboard panel "${panelTitle}" query returns the injected errors and nothing from healthy services`;
+  let expr = '';
+  return {
+    title,
+    queries: [],
+    evidenceQuery: () => ({ query: expr || `(query of the "${panelTitle}" panel)`, language: 'logql' }),
+    probe: () => {
+      let cut: Cut | undefined;
+      return async (): Promise<ProbeResult> => {
+        const found = findPanelQuery(win.environment.stack.config.files.grafanaProvisioning, panelTitle);
+        if (found.datasource && found.datasource !== 'loki') throw new Error(`panel "${panelTitle}" queries ${found.datasource}, not Loki`);
+        expr = panelQueryWithAllVariables(found.expr);
+        cut ??= await win.cut(win.services());
+        const a = await auditQuery(win, expr, opts, cut);
+        return { ok: a.ok, observed: { summary: a.summary, panel: panelTitle, file: found.file, expr }, series: groupSamples(a.samples) };
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Labels
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Check: Loki's label APIs show container, service and service_group for every fake
+ * service, with the catalog's values (labels, label values, and each service's series).
+ */
+export function lokiServiceLabels(): Check {
+  const expected = allServices().map((s) => ({ name: s.name, labels: serviceLabels(s.name, s.group) }));
+  return {
+    title: `Loki's label APIs show container, service and service_group for all ${expected.length} services, with the catalog's values`,
+    queries: [{ language: 'logql', expr: '{service="terminal-mcp"}' }],
+    evidenceQuery: () => ({ query: 'GET /loki/api/v1/labels, /label/{service,service_group,container}/values, /series?match[]={service="<each>"}', language: 'logql' }),
+    probe: (ctx) => async (): Promise<ProbeResult> => {
+      const start = new Date(ctx.scenarioStartMs - 10 * 60_000);
+      const end = new Date();
+      const names = await ctx.loki.labels({ start, end });
+      const problems: string[] = [];
+      for (const l of ['container', 'service', 'service_group']) if (!names.includes(l)) problems.push(`label ${l} missing from /labels`);
+      const values: Record<string, string[]> = {};
+      for (const l of ['container', 'service', 'service_group']) values[l] = await ctx.loki.labelValues(l, { start, end });
+      const series: { labels: Record<string, string> }[] = [];
+      for (const e of expected) {
+        for (const [k, v] of Object.entries(e.labels)) if (!values[k]!.includes(v)) problems.push(`${k}="${v}" missing from /label/${k}/values`);
+        const streams = await ctx.loki.series([`{service="${e.name}"}`], { start, end });
+        if (streams.length === 0) problems.push(`no stream with service="${e.name}"`);
+        for (const s of streams) {
+          const wrong = Object.entries(e.labels).filter(([k, v]) => s[k] !== v);
+          if (wrong.length) problems.push(`${e.name}: ${wrong.map(([k, v]) => `${k}=${JSON.stringify(s[k] ?? null)} (want "${v}")`).join(', ')}`);
+        }
+        series.push(...streams.slice(0, 1).map((labels) => ({ labels })));
+      }
+      const extra = [...new Set(series.flatMap((s) => Object.keys(s.labels)))].filter((k) => !['container', 'service', 'service_group'].includes(k)).sort();
+      const summary = problems.length ? problems.slice(0, 12).join('; ') : `${expected.length} services, each with container, service and service_group as in the catalog (other labels seen: ${extra.join(', ') || 'none'})`;
+      return { ok: problems.length === 0, observed: { summary, labelNames: names, serviceGroups: values.service_group }, series };
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The log pipeline end to end: the five log scenarios in ONE scenario CLI run (one shared
+ * stack, time scale 0.1, port offset 1000), then each scenario's results.json: its verdict,
+ * and the evidence its delivery accounting, LogQL audits and limiter checks recorded.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, type CliRun } from '../support/stack-helpers.ts';
+
+const SCENARIOS = ['log-pipeline', 'log-burst', 'loki-outage', 'promtail-restart', 'malformed-logs'] as const;
+const RUN_TIMEOUT_MS = 7 * 60_000;
+
+interface Assertion {
+  title: string;
+  verdict: string;
+  message: string;
+  evidence: { observed: { ok: boolean; value?: Record<string, unknown> }[] };
+}
+interface Results {
+  summary: { scenarios: number; passed: number; failedAssertions: number };
+  scenarios: { name: string; verdict: string; error?: string; assertions: Assertion[] }[];
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'log-pipeline-it-'));
+let cli: CliRun;
+let exitCode: number | null = null;
+const results = new Map<string, Results>();
+
+function scenario(name: string) {
+  const r = results.get(name);
+  if (!r) throw new Error(`no results.json for ${name} in ${dir}; CLI output:\n${cli.output().slice(-4000)}`);
+  return r.scenarios[0]!;
+}
+
+/** The last observation's value of the (only) assertion whose title contains `text`. */
+function observed(name: string, text: string): Record<string, unknown> & { summary: string } {
+  const matches = scenario(name).assertions.filter((a) => a.title.includes(text));
+  if (matches.length !== 1) throw new Error(`${name}: ${matches.length} assertions titled like "${text}": ${scenario(name).assertions.map((a) => a.title).join(' | ')}`);
+  const a = matches[0]!;
+  expect(a.verdict, `${a.title}: ${a.message}`).toBe('pass');
+  return a.evidence.observed.at(-1)!.value as Record<string, unknown> & { summary: string };
+}
+
+type Totals = { emitted: number; stored: number; missing: number; duplicates: number; outOfOrder: number; expectedDropped: number };
+
+describe('log pipeline scenarios (one CLI run, shared stack)', () => {
+  beforeAll(async () => {
+    cli = runCli('harness/cli/scenario.ts', [...SCENARIOS, '--time-scale', '0.1', '--port-offset', '1000', '--out', dir]);
+    const timer = setTimeout(() => cli.child.kill('SIGINT'), RUN_TIMEOUT_MS);
+    exitCode = await cli.exited;
+    clearTimeout(timer);
+    for (const s of SCENARIOS) {
+      const f = join(dir, s, 'results.json');
+      if (existsSync(f)) results.set(s, JSON.parse(readFileSync(f, 'utf8')) as Results);
+    }
+  }, RUN_TIMEOUT_MS + 60_000);
+
+  afterAll(() => {
+    // Keep everything when something failed; otherwise drop the bulky logs and data (hundreds of MB after the bursts).
+    if (exitCode === 0) rmSync(join(dir, 'stack'), { recursive: true, force: true });
+    else console.log(`log pipeline run kept in ${dir}`);
+  });
+
+  it('the CLI passes every scenario and writes a report per scenario', () => {
+    expect(exitCode, cli.output().slice(-3000)).toBe(0);
+    for (const s of SCENARIOS) {
+      expect(existsSync(join(dir, s, 'results.json')), s).toBe(true);
+      expect(existsSync(join(dir, s, 'junit.xml')), s).toBe(true);
+      expect(existsSync(join(dir, s, 'report.html')), s).toBe(true);
+      expect(scenario(s).verdict, `${s}: ${scenario(s).error ?? ''}`).toBe('pass');
+    }
+    expect(existsSync(join(dir, 'index.html'))).toBe(true);
+  });
+
+  it('log-pipeline: labels, every line once and in order, latency recorded, every seed LogQL query and the dashboard panel exact', () => {
+    expect(observed('log-pipeline', 'labels for every service').summary).toMatch(/^17 services, each with container, service and service_group/);
+    const d = observed('log-pipeline', 'every line of the window in Loki');
+    const t = d.totals as Totals;
+    expect(t.emitted).toBeGreaterThan(500);
+    expect(t).toMatchObject({ stored: t.emitted, missing: 0, duplicates: 0, outOfOrder: 0 });
+    expect((d.latencyMs as { p50: number; p99: number }).p99).toBeGreaterThan(0);
+    const live = observed('log-pipeline', 'emit → queryable latency');
+    expect(live).toMatchObject({ markers: 20, seen: 20 });
+    expect((live.latencyMs as { p50: number }).p50).toBeGreaterThan(0);
+    for (const q of ['{service=~".*mcp.*"} |= "ERROR"', '{service="terminal-mcp"} |~', 'duration.*[1-9]', 'database.*error', '{service_group="core"} |= "ERROR"', 'Live Error Logs']) {
+      const a = observed('log-pipeline', q);
+      expect(a.summary, q).toMatch(/^fault lines returned (\d+)\/\1 /);
+      expect(a.summary, q).toMatch(/healthy services \(no such line in their own log\): \d+, returned 0 lines/);
+      expect(a.summary, q).toMatch(/exactly the \d+ the log files say match/);
+    }
+    expect(observed('log-pipeline', 'Live Error Logs').expr).toBe('{service=~".*mcp.*"} |= "ERROR"');
+  });
+
+  it('log-burst: no 429 below the limit; 429s, retries and no drop above it; complete delivery as predicted', () => {
+    const near = observed('log-burst', 'below the limit: every line');
+    expect((near.totals as Totals).missing).toBe(0);
+    expect((near.burst as { prediction: { exceedsTenantLimit: boolean } }).prediction.exceedsTenantLimit).toBe(false);
+    expect(observed('log-burst', 'below the limit: no 429')).toMatchObject({ loki429: 0, promtailDroppedRateLimited: 0 });
+    const over = observed('log-burst', 'above the limit: the loss');
+    const p = (over.burst as { prediction: { exceedsTenantLimit: boolean; predictedLostLines: number } }).prediction;
+    expect(p).toMatchObject({ exceedsTenantLimit: true, predictedLostLines: 0 });
+    expect((over.totals as Totals).emitted).toBeGreaterThan(50_000);
+    expect((over.totals as Totals).missing).toBe(0);
+    const lim = observed('log-burst', 'above the limit: Loki answered 429') as unknown as { loki429: number; promtailRetries: number; promtailDroppedRateLimited: number; bucket: { ok: boolean } };
+    expect(lim.loki429).toBeGreaterThan(0);
+    expect(lim.promtailRetries).toBeGreaterThanOrEqual(lim.loki429);
+    expect(lim.promtailDroppedRateLimited).toBe(0);
+    expect(lim.bucket.ok).toBe(true);
+  });
+
+  it('loki-outage: Promtail retried; zero missing or duplicated after recovery, time to delivery recorded', () => {
+    const d = observed('loki-outage', 'before, during and after the outage');
+    expect((d.totals as Totals).missing).toBe(0);
+    expect((d.totals as Totals).duplicates).toBe(0);
+    expect(d.completeSinceNoteMs).toEqual(expect.any(Number));
+    expect(observed('loki-outage', 'Promtail retried during the outage')).toMatchObject({ promtailDroppedRateLimited: 0, promtailDroppedOther: 0 });
+  });
+
+  it('promtail-restart: positions kept, zero missing, zero duplicates', () => {
+    observed('promtail-restart', 'positions saved on the way down');
+    const d = observed('promtail-restart', 'exactly once');
+    expect(d.totals).toMatchObject({ missing: 0, duplicates: 0, outOfOrder: 0 });
+  });
+
+  it("malformed-logs: exactly the lines over max_line_size dropped (and Loki's own count agrees), the rest delivered", () => {
+    const d = observed('malformed-logs', 'except exactly those over max_line_size');
+    const t = d.totals as Totals;
+    expect(t.expectedDropped).toBeGreaterThan(0);
+    expect(t).toMatchObject({ missing: 0, duplicates: 0 });
+    const byService = Object.fromEntries((d.services as { service: string; expectedDropped: number }[]).map((s) => [s.service, s.expectedDropped]));
+    expect(byService['system-mcp']).toBe(t.expectedDropped); // only the 300 KB lines; the 200 KB ones are delivered
+    expect(byService['config-mcp']).toBe(0);
+    expect(observed('malformed-logs', 'line_too_long').lokiDiscardedLineTooLong).toBe(t.expectedDropped);
+  });
+});
