@@ -2,10 +2,10 @@
  * What a fault is: inject it, get a handle, clear it with that handle. Each fault family
  * is one module implementing this; adding a fault is adding a module to chaos/index.ts.
  */
-import type { StartedEnvironment } from '../stack/environment.ts';
+import type { EnvironmentHandle } from '../stack/handles.ts';
 
 export interface FaultContext {
-  env: StartedEnvironment;
+  env: EnvironmentHandle;
 }
 
 export interface FaultModule<P> {

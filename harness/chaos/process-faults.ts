@@ -39,10 +39,10 @@ export const freezeProcess: FaultModule<ProcessTarget> = {
   kind: 'freeze',
   describe: (p) => `freeze ${p.target} (SIGSTOP)`,
   async inject(ctx, p) {
-    ctx.env.stack.process(p.target).freeze();
+    await ctx.env.stack.process(p.target).freeze();
   },
   async clear(ctx, p) {
-    ctx.env.stack.process(p.target).thaw();
+    await ctx.env.stack.process(p.target).thaw();
   },
 };
 

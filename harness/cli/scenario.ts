@@ -1,7 +1,8 @@
 /**
  * npm run scenario -- <name | all> [options]
  *
- * Brings the stack up, starts the fake services and traffic, runs the scenario(s), writes the run folder (results.json, junit.xml,
+ * Brings the stack up (or, with --reuse, uses one `npm run stack -- up` is running),
+ * starts the fake services and traffic, runs the scenario(s), writes the run folder (results.json, junit.xml,
  * report.html; index.html for `all`), and tears down. Exit 0 when every assertion
  * passed, 1 when any failed, 2 for usage or setup errors (before anything starts).
  */
@@ -11,7 +12,9 @@ import { join, resolve } from 'node:path';
 import { EventBus, type Reporter, type RunEvent } from '../events.ts';
 import { loadScenario, scenarioNames, type LoadedScenario } from '../engine/load.ts';
 import { ScenarioRunner, type Verdict } from '../engine/runner.ts';
-import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE, type StartedEnvironment } from '../stack/environment.ts';
+import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE } from '../stack/environment.ts';
+import { RemoteEnvironment } from '../stack/remote-environment.ts';
+import type { EnvironmentHandle } from '../stack/handles.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
 import { failAndExit, numberOption } from '../lib/cli-errors.ts';
 import { installSignalHandlers, onShutdown, runCleanups } from '../lib/shutdown.ts';
@@ -32,6 +35,7 @@ interface ScenarioOptions {
   out?: string;
   portOffset?: string;
   trafficRate?: string;
+  reuse?: boolean;
 }
 
 function listScenarios(loaded: LoadedScenario[]): void {
@@ -75,6 +79,20 @@ class PerScenarioRouter implements Reporter {
   }
 }
 
+/**
+ * The running stack's own seed, time scale and monitoring folder apply: options that
+ * would contradict them are refused rather than silently ignored.
+ */
+async function reuseRunningStack(offset: number, o: ScenarioOptions): Promise<EnvironmentHandle> {
+  for (const [flag, value] of [['--monitoring-dir', o.monitoringDir], ['--time-scale', o.timeScale], ['--traffic-rate', o.trafficRate], ['--keep-stack', o.keepStack]] as const) {
+    if (value !== undefined) throw new UsageError(`${flag} cannot be combined with --reuse: the running stack was started with its own`, { field: flag, fix: `drop ${flag}, or restart the stack with it: npm run stack -- up --detach ${flag}${typeof value === 'string' ? ` ${value}` : ''}` });
+  }
+  const env = await RemoteEnvironment.connect(offset);
+  console.log(`Reusing the running stack at port offset ${offset} (run folder ${env.stack.runDir}, seed ${env.seed}, time scale ${env.stack.config.timeScale})`);
+  onShutdown(() => env.stop().then(() => {}));
+  return env;
+}
+
 async function main(names: string[], o: ScenarioOptions): Promise<void> {
   const all = scenarioNames();
   if (o.list) {
@@ -103,24 +121,28 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
   });
 
   const t0 = Date.now();
-  console.log(`Run folder: ${outDir}\nStarting the stack (seed ${seed}, time scale ${timeScale})…`);
-  const env: StartedEnvironment = await startEnvironment({
-    runDir: join(outDir, 'stack'),
-    monitoringDir: o.monitoringDir,
-    portOffset,
-    timeScale,
-    seed,
-    trafficRate,
-    services: loaded.some((l) => l.scenario.needsServices !== false),
-    onProgress: (line) => console.log(`  ${line}`),
-  });
-  onShutdown(async () => {
-    if (o.keepStack) {
-      console.log(`--keep-stack: the stack stays up until this process is interrupted (Ctrl-C). Prometheus: ${env.stack.url('prometheus')}`);
-      await new Promise<void>((r) => process.once('SIGINT', () => r()));
-    }
-    await env.stop();
-  });
+  const env = o.reuse ? await reuseRunningStack(portOffset, o) : await startOwnStack();
+  async function startOwnStack(): Promise<EnvironmentHandle> {
+    console.log(`Run folder: ${outDir}\nStarting the stack (seed ${seed}, time scale ${timeScale})…`);
+    const started = await startEnvironment({
+      runDir: join(outDir, 'stack'),
+      monitoringDir: o.monitoringDir,
+      portOffset,
+      timeScale,
+      seed,
+      trafficRate,
+      services: loaded.some((l) => l.scenario.needsServices !== false),
+      onProgress: (line) => console.log(`  ${line}`),
+    });
+    onShutdown(async () => {
+      if (o.keepStack) {
+        console.log(`--keep-stack: the stack stays up until this process is interrupted (Ctrl-C). Prometheus: ${started.stack.url('prometheus')}`);
+        await new Promise<void>((r) => process.once('SIGINT', () => r()));
+      }
+      await started.stop();
+    });
+    return started;
+  }
 
   runner = new ScenarioRunner(env, bus);
   bus.emit({
@@ -129,8 +151,8 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
       runId: outDir.split('/').at(-1)!,
       runDir: outDir,
       scenarios: loaded.map((l) => l.scenario.name),
-      seed,
-      timeScale,
+      seed: env.seed,
+      timeScale: env.stack.config.timeScale,
       monitoringDir: env.stack.config.sourceDir,
       startedAt: new Date(t0).toISOString(),
       components: env.stack.describe().components.map((c) => ({ name: c.name, version: c.version, url: c.url, pid: c.pid })),
@@ -165,6 +187,7 @@ const program = new Command('scenario')
   .option('--out <dir>', 'run folder (default runs/<time>-<scenario>)')
   .option('--port-offset <n>', 'add N to every port')
   .option('--traffic-rate <rps>', 'background requests/s across all services')
+  .option('--reuse', 'run against the stack `npm run stack -- up` runs at this --port-offset, and leave it running')
   .exitOverride()
   .action((names: string[], o: ScenarioOptions) => main(names, o));
 

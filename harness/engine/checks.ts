@@ -11,7 +11,7 @@ import type { LokiClient } from '../../assertions/loki.ts';
 import type { AlertmanagerClient } from '../../assertions/alertmanager.ts';
 import { scaleQueryDurations } from '../../assertions/time-scale.ts';
 import type { QueryLanguage } from '../../assertions/query-language.ts';
-import type { AlertReceiver, ReceivedNotification } from '../stack/alert-receiver.ts';
+import type { ReceivedNotification } from '../stack/alert-receiver.ts';
 import type { TimingModel } from './timing.ts';
 import type { RenderedConfig } from '../render/render.ts';
 import type { Topology } from '../stack/topology.ts';
@@ -20,7 +20,8 @@ export interface CheckContext {
   prom: PrometheusClient;
   loki: LokiClient;
   alertmanager: AlertmanagerClient;
-  receiver: AlertReceiver;
+  /** What the webhook receiver got (live: it grows during the scenario). */
+  receiver: { readonly notifications: readonly ReceivedNotification[] };
   timing: TimingModel;
   /** Notifications before this index belong to earlier scenarios. */
   notificationsFrom: number;

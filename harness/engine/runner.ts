@@ -8,7 +8,7 @@ import { PrometheusClient } from '../../assertions/prometheus.ts';
 import { LokiClient } from '../../assertions/loki.ts';
 import { AlertmanagerClient } from '../../assertions/alertmanager.ts';
 import { TrafficDriver } from '../../fake-services/traffic.ts';
-import type { StartedEnvironment } from '../stack/environment.ts';
+import type { EnvironmentHandle } from '../stack/handles.ts';
 import type { AssertionRecord, ActionRecord, EventBus, FaultWindow, StepPhase } from '../events.ts';
 import { alertState, type CheckContext } from './checks.ts';
 import type { Duration, ExpectStep, Scenario, Step } from './scenario.ts';
@@ -28,7 +28,7 @@ export class ScenarioRunner {
   private aborted = false;
 
   constructor(
-    private readonly env: StartedEnvironment,
+    private readonly env: EnvironmentHandle,
     private readonly bus: EventBus,
   ) {
     this.timing = TimingModel.fromRendered(env.stack.config);
@@ -92,7 +92,7 @@ export class ScenarioRunner {
     await watcher.stop();
     if (!run.judgeAlerts(watcher) && verdict === 'pass') verdict = 'fail';
     if (run.failed && verdict === 'pass') verdict = 'fail';
-    const logTails = verdict === 'pass' ? undefined : Object.fromEntries(this.env.stack.supervisor.list().map((p) => [p.name, p.tail(25)]));
+    const logTails = verdict === 'pass' ? undefined : Object.fromEntries(this.env.stack.processes().map((p) => [p.name, p.tail(25)]));
     this.bus.emit({ type: 'scenario-end', scenario, verdict, error, at: now(), durationMs: Date.now() - t0, faultWindows: run.windows, logTails });
     return verdict;
   }
@@ -115,7 +115,7 @@ class ScenarioRun {
     private readonly s: Scenario,
     private readonly ctx: CheckContext,
     private readonly bus: EventBus,
-    private readonly env: StartedEnvironment,
+    private readonly env: EnvironmentHandle,
   ) {}
 
   private get timing(): TimingModel {

@@ -8,7 +8,7 @@
 import type { Check } from './checks.ts';
 import type { TimingModel } from './timing.ts';
 import type { FaultModule } from '../chaos/fault-module.ts';
-import type { StartedEnvironment } from '../stack/environment.ts';
+import type { EnvironmentHandle } from '../stack/handles.ts';
 
 export type Duration = string | ((t: TimingModel) => number);
 
@@ -67,7 +67,7 @@ export interface AlertLifecycleStep {
 export interface CustomStep {
   type: 'custom';
   title: string;
-  run(env: StartedEnvironment): Promise<void>;
+  run(env: EnvironmentHandle): Promise<void>;
 }
 
 export type Step = ExpectStep | FaultStep | ClearStep | WaitStep | LoadStep | AlertLifecycleStep | CustomStep;

@@ -6,6 +6,7 @@
 import { NativeStack, type NativeStackOptions, type StartedNativeStack } from './native-stack.ts';
 import { Fleet, type StartedFleet } from './fleet.ts';
 import { startBackgroundTraffic, type BackgroundTraffic } from './traffic.ts';
+import type { EnvironmentHandle } from './handles.ts';
 
 export interface EnvironmentOptions extends NativeStackOptions {
   services?: boolean;
@@ -14,7 +15,7 @@ export interface EnvironmentOptions extends NativeStackOptions {
   trafficRate?: number;
 }
 
-export interface StartedEnvironment {
+export interface StartedEnvironment extends EnvironmentHandle {
   stack: StartedNativeStack;
   fleet?: StartedFleet;
   traffic?: BackgroundTraffic;
