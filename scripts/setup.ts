@@ -65,12 +65,14 @@ async function buildGoComponent(name: string, spec: GoComponentSpec): Promise<st
 
   const wrapper = join(REPO_ROOT, spec.wrapper);
   const env: Record<string, string> = { GOFLAGS: '-buildvcs=false', GONOSUMDB: spec.module, CGO_ENABLED: '0' };
-  const modfile = spec.embedPlaceholders?.length ? ['-modfile', await modfileWithPlaceholders(name, spec, wrapper)] : [];
 
   const staging = join(binCacheDir(), `.staging-${name}-${process.pid}`);
   mkdirSync(staging, { recursive: true });
   try {
+    // Download first: on a fresh machine the module's source is not in the cache yet, and
+    // the placeholder copy is made from it.
     await execa('go', ['mod', 'download', spec.module], { cwd: wrapper, env });
+    const modfile = spec.embedPlaceholders?.length ? ['-modfile', await modfileWithPlaceholders(name, spec, wrapper)] : [];
     await execa(
       'go',
       ['build', ...modfile, '-trimpath', '-ldflags', `-s -w -X ${spec.versionVar}=${spec.version}`, '-o', `${staging}/`, ...spec.packages.map((p) => (p === '.' ? spec.module : `${spec.module}/${p}`))],
@@ -94,6 +96,7 @@ async function buildGoComponent(name: string, spec: GoComponentSpec): Promise<st
  */
 async function modfileWithPlaceholders(name: string, spec: GoComponentSpec, wrapper: string): Promise<string> {
   const { stdout: modDir } = await execa('go', ['list', '-m', '-f', '{{.Dir}}', spec.module], { cwd: wrapper });
+  if (!modDir.trim()) throw new Error(`go list found no source directory for ${spec.module}: was it downloaded?`);
   const copy = join(srcCacheDir(), `${name}-${spec.version}`);
   if (!existsSync(join(copy, 'go.mod'))) {
     rmSync(copy, { recursive: true, force: true });

@@ -34,7 +34,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../assertions/duration.ts';
 import { LokiClient } from '../../assertions/loki.ts';
 import type { ProbeResult } from '../../assertions/expectations.ts';
-import type { StartedEnvironment } from '../stack/environment.ts';
+import type { EnvironmentHandle } from '../stack/handles.ts';
 import type { ServiceEndpoint } from '../stack/topology.ts';
 import type { Check, CheckContext } from './checks.ts';
 import type { CustomStep } from './scenario.ts';
@@ -520,7 +520,7 @@ async function fetchText(url: string): Promise<string> {
 }
 
 /** Loki's and Promtail's own counters (empty when one is down). */
-export async function snapshotPipelineMetrics(env: StartedEnvironment): Promise<{ loki: MetricSamples; promtail: MetricSamples; atMs: number }> {
+export async function snapshotPipelineMetrics(env: EnvironmentHandle): Promise<{ loki: MetricSamples; promtail: MetricSamples; atMs: number }> {
   const get = (url: string) => fetchText(url).then(parseMetricsText, () => new Map() as MetricSamples);
   const [loki, promtail] = await Promise.all([get(`${env.stack.url('loki')}/metrics`), get(`${env.stack.url('promtail')}/metrics`)]);
   return { loki, promtail, atMs: Date.now() };
@@ -694,7 +694,7 @@ const pLimit = async <T, R>(items: readonly T[], n: number, fn: (x: T) => Promis
  * `mark()` step must run before any of its checks is evaluated.
  */
 export class LogWindow {
-  private env: StartedEnvironment | undefined;
+  private env: EnvironmentHandle | undefined;
   private markState: WindowMark | undefined;
   private readonly notes = new Map<string, number>();
   private limitsCache: PipelineLimits | undefined;
@@ -742,7 +742,7 @@ export class LogWindow {
     return this.markState;
   }
 
-  get environment(): StartedEnvironment {
+  get environment(): EnvironmentHandle {
     if (!this.env) throw new Error(`log window "${this.name}": no mark yet`);
     return this.env;
   }
