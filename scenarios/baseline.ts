@@ -5,7 +5,8 @@
  */
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
-import { allTargetsUp, noAlertsExcept, promql } from '../harness/engine/checks.ts';
+import { configuredTargetsUp } from '../harness/engine/stack-checks.ts';
+import { noAlertsExcept, promql } from '../harness/engine/checks.ts';
 
 const MCP = 'job=~"mcp-.*"';
 
@@ -14,7 +15,7 @@ export default defineScenario({
   title: 'Healthy stack: every target up, every expected metric present, nothing alerts',
   description: 'Background traffic only. Proves the scrape config reaches all 16 MCP services, the coordinator and the infrastructure exporters, that each service exposes the metrics the seed lists, and that the alert rules stay quiet on a healthy platform.',
   nominalDuration: '6m',
-  steadyState: [allTargetsUp()],
+  steadyState: [configuredTargetsUp()],
   method: [
     step.eventually(promql(`count(up{${MCP}} == 1)`).equals(16), (t) => t.detectionBoundMs(), 'all 16 MCP services up'),
     step.eventually(promql('up{job="zen-coordinator"}').equals(1), (t) => t.detectionBoundMs(), 'zen-coordinator up'),

@@ -7,7 +7,8 @@
  */
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
-import { allTargetsUp, alertState, noAlertsExcept, notification } from '../harness/engine/checks.ts';
+import { configuredTargetsUp } from '../harness/engine/stack-checks.ts';
+import { alertState, noAlertsExcept, notification } from '../harness/engine/checks.ts';
 
 const service = 'terminal-mcp';
 const job = 'mcp-core-services';
@@ -19,7 +20,7 @@ export default defineScenario({
   title: `HighErrorRate on ${service}: 4 % never fires, 6 % fires within window + for, clearing resolves`,
   description: 'A focused load of 20 req/s on one service gives each 5 m window thousands of requests; the error-ratio fault then fails an exact share of them with HTTP 500.',
   nominalDuration: '30m',
-  steadyState: [allTargetsUp(), noAlertsExcept([])],
+  steadyState: [configuredTargetsUp(), noAlertsExcept([])],
   method: [
     step.load(service, 20),
     step.wait('1m', 'let the focused load fill the rate window'),

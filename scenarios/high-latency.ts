@@ -6,7 +6,8 @@
  */
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
-import { allTargetsUp, alertState, noAlertsExcept, notification, promql } from '../harness/engine/checks.ts';
+import { configuredTargetsUp } from '../harness/engine/stack-checks.ts';
+import { alertState, noAlertsExcept, notification, promql } from '../harness/engine/checks.ts';
 
 const service = 'git-mcp';
 const job = 'mcp-core-services';
@@ -16,7 +17,7 @@ export default defineScenario({
   title: `HighLatency on ${service}: p95 just under 1 s never fires, 1.5 s fires within window + for, clearing resolves`,
   description: 'A focused load of 10 req/s on one service; a fixed latency fault on its /mcp endpoint moves the whole request-duration histogram.',
   nominalDuration: '25m',
-  steadyState: [allTargetsUp(), noAlertsExcept([])],
+  steadyState: [configuredTargetsUp(), noAlertsExcept([])],
   method: [
     step.load(service, 10),
     step.serviceFault(service, { kind: 'latency', ms: 800 }, 'latency 800ms'),

@@ -14,7 +14,8 @@
  */
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
-import { allTargetsUp, noAlertsExcept } from '../harness/engine/checks.ts';
+import { configuredTargetsUp } from '../harness/engine/stack-checks.ts';
+import { noAlertsExcept } from '../harness/engine/checks.ts';
 import { LogWindow } from '../harness/engine/log-delivery.ts';
 import { dashboardPanelAudit, logQueryAudit, lokiServiceLabels, type LogLine } from '../harness/engine/log-queries.ts';
 import { driveRequests } from '../harness/chaos/log-faults.ts';
@@ -34,7 +35,7 @@ export default defineScenario({
   description:
     'Steady background traffic. Marks every service\'s seq, injects four small faults (500s on terminal-mcp and research-mcp, 1.2 s latency on git-mcp, a dependency failure on postgresql-mcp), lets traffic run, then reconciles every line by seq and audits each seed LogQL query against the log files on disk.',
   nominalDuration: '4m',
-  steadyState: [allTargetsUp(), noAlertsExcept([])],
+  steadyState: [configuredTargetsUp(), noAlertsExcept([])],
   method: [
     step.eventually(lokiServiceLabels(), () => 30_000, 'container, service and service_group labels for every service'),
     win.mark(),

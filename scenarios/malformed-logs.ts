@@ -9,7 +9,8 @@
  */
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
-import { allTargetsUp, noAlertsExcept } from '../harness/engine/checks.ts';
+import { configuredTargetsUp } from '../harness/engine/stack-checks.ts';
+import { noAlertsExcept } from '../harness/engine/checks.ts';
 import { LogWindow } from '../harness/engine/log-delivery.ts';
 
 const win = new LogWindow('malformed-logs');
@@ -19,7 +20,7 @@ export default defineScenario({
   title: 'Unparseable and oversized lines: delivered or dropped exactly as max_line_size says, and none stops the pipeline',
   description: 'malformed-logs faults on three services under a focused load of 20 req/s each. Reconciles every seq (broken lines keep one) against Loki, expecting exactly the lines over max_line_size to be missing, and cross-checks that count with Loki\'s own line_too_long discards.',
   nominalDuration: '3m',
-  steadyState: [allTargetsUp(), noAlertsExcept([])],
+  steadyState: [configuredTargetsUp(), noAlertsExcept([])],
   method: [
     win.mark(),
     step.load('memory-mcp', 20),

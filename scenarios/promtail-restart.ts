@@ -7,7 +7,8 @@
  */
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
-import { allTargetsUp, noAlertsExcept } from '../harness/engine/checks.ts';
+import { configuredTargetsUp } from '../harness/engine/stack-checks.ts';
+import { noAlertsExcept } from '../harness/engine/checks.ts';
 import { LogWindow } from '../harness/engine/log-delivery.ts';
 
 const win = new LogWindow('promtail-restart');
@@ -17,7 +18,7 @@ export default defineScenario({
   title: 'Promtail restarted: positions kept, every line written meanwhile shipped once: zero missing, zero duplicates',
   description: 'Graceful stop of Promtail under steady traffic, a scaled minute with nobody tailing the files, restart. Checks the positions file and reconciles every line by seq.',
   nominalDuration: '3m',
-  steadyState: [allTargetsUp(), noAlertsExcept([])],
+  steadyState: [configuredTargetsUp(), noAlertsExcept([])],
   method: [
     win.mark(),
     step.wait('30s', 'steady traffic into a healthy pipeline'),

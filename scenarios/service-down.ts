@@ -6,7 +6,8 @@
  */
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
-import { allTargetsUp, alertState, alertmanagerHas, noAlertsExcept, notification, promql } from '../harness/engine/checks.ts';
+import { configuredTargetsUp } from '../harness/engine/stack-checks.ts';
+import { alertState, alertmanagerHas, noAlertsExcept, notification, promql } from '../harness/engine/checks.ts';
 
 const service = 'filesystem-mcp';
 const job = 'mcp-core-services';
@@ -16,7 +17,7 @@ export default defineScenario({
   title: `${service} killed: detected within one scrape, ServiceDown fires after its for, notified, resolved after restart`,
   description: `SIGKILL of the ${service} process (a real kill: its port closes). The zen-coordinator keeps routing calls to it, so the coordinator's errors are real too.`,
   nominalDuration: '9m',
-  steadyState: [allTargetsUp(), noAlertsExcept([])],
+  steadyState: [configuredTargetsUp(), noAlertsExcept([])],
   method: [
     step.kill(service),
     step.eventually(promql(`up{service="${service}"}`).equals(0), (t) => t.detectionBoundMs(job), `up == 0 for ${service} within one scrape`),

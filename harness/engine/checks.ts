@@ -26,8 +26,6 @@ export interface CheckContext {
   /** Notifications before this index belong to earlier scenarios. */
   notificationsFrom: number;
   scenarioStartMs: number;
-  /** How many scrape targets the rendered config defines. */
-  expectedTargets: number;
   /** The running stack's rendered config and topology (data dirs), for checks that read them. */
   env?: { stack: { config: RenderedConfig; topology: Topology } };
 }
@@ -188,21 +186,3 @@ export function logql(expr: string) {
   };
 }
 
-/** Every target of the rendered scrape config is active and healthy (Prometheus's targets API). */
-export function allTargetsUp(): Check {
-  return {
-    title: 'every configured scrape target is up',
-    queries: [],
-    evidenceQuery: () => ({ query: 'GET /api/v1/targets (every target health == up)', language: 'promql' }),
-    probe: (ctx) => async () => {
-      const t = await ctx.prom.targets('active');
-      const down = t.activeTargets.filter((x) => x.health !== 'up');
-      const count = t.activeTargets.length;
-      return {
-        ok: down.length === 0 && count === ctx.expectedTargets,
-        observed: { targets: count, expected: ctx.expectedTargets, down: down.map((d) => `${d.scrapePool} ${d.labels.instance} ${d.health}: ${d.lastError}`) },
-        series: t.activeTargets.map((x) => ({ labels: { job: x.scrapePool, instance: x.labels.instance ?? '', ...(x.labels.service ? { service: x.labels.service } : {}) }, value: x.health === 'up' ? 1 : 0 })),
-      };
-    },
-  };
-}

@@ -51,7 +51,7 @@ export class ScenarioRunner {
     const scenario = s.name;
     const now = () => new Date().toISOString();
     this.bus.emit({ type: 'scenario-begin', scenario, title: s.title, description: s.description, at: now() });
-    const ctx: CheckContext = { prom: this.prom, loki: this.loki, alertmanager: this.am, receiver: this.env.stack.alertReceiver, timing: this.timing, notificationsFrom: this.env.stack.alertReceiver.notifications.length, scenarioStartMs: t0, expectedTargets: this.timing.targetCount, env: this.env };
+    const ctx: CheckContext = { prom: this.prom, loki: this.loki, alertmanager: this.am, receiver: this.env.stack.alertReceiver, timing: this.timing, notificationsFrom: this.env.stack.alertReceiver.notifications.length, scenarioStartMs: t0, env: this.env };
     const run = new ScenarioRun(this, s, ctx, this.bus, this.env);
     const watcher = new AlertWatcher(this.prom, this.timing.pollMs(), (transition) => this.bus.emit({ type: 'alert-transition', scenario, transition, at: now() } as never));
     watcher.start();

@@ -35,13 +35,10 @@ export class TimingModel {
     readonly alerts: Record<string, AlertTiming>,
     readonly alertmanager: { groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number; resolveTimeoutMs: number },
     readonly lookbackMs: number,
-    /** Static scrape targets in the rendered config. */
-    readonly targetCount: number,
   ) {}
 
   static fromRendered(cfg: RenderedConfig): TimingModel {
-    const prom = parse(readFileSync(cfg.files.prometheus, 'utf8')) as { global?: Record<string, string>; scrape_configs?: { job_name: string; scrape_interval?: string; static_configs?: { targets?: string[] }[] }[] };
-    const targetCount = (prom.scrape_configs ?? []).reduce((n, j) => n + (j.static_configs ?? []).reduce((m, s) => m + (s.targets?.length ?? 0), 0), 0);
+    const prom = parse(readFileSync(cfg.files.prometheus, 'utf8')) as { global?: Record<string, string>; scrape_configs?: { job_name: string; scrape_interval?: string }[] };
     const scrapeMs = parseDuration(prom.global?.scrape_interval ?? '1m');
     const evaluationMs = parseDuration(prom.global?.evaluation_interval ?? '1m');
     const scrapeByJobMs = Object.fromEntries((prom.scrape_configs ?? []).map((j) => [j.job_name, j.scrape_interval ? parseDuration(j.scrape_interval) : scrapeMs]));
@@ -66,7 +63,6 @@ export class TimingModel {
       alerts,
       { groupWaitMs: d(am.route?.group_wait, '30s'), groupIntervalMs: d(am.route?.group_interval, '5m'), repeatIntervalMs: d(am.route?.repeat_interval, '4h'), resolveTimeoutMs: d(am.global?.resolve_timeout, '5m') },
       parseDuration(cfg.settings.lookbackDelta),
-      targetCount,
     );
   }
 
