@@ -244,7 +244,10 @@ class ScenarioRun {
       series: JSON.stringify(match?.labels ?? firedLabels),
       pendingToFiringObservedMs: Math.round(pendingToFiring),
       detectionMs: Math.round(firedObservedMs - since),
-      theoreticalMinimumMs: Math.round(extra + a.forMs),
+      // Nothing can fire sooner than `for` after the fault; the data's build-up (a rate
+      // window filling) adds up to `extra` on top, depending on how the expression crosses.
+      theoreticalMinimumMs: Math.round(a.forMs),
+      dataBuildUpAllowanceMs: Math.round(extra),
       boundMs: Math.round(pendingWithin + firingWithin),
     };
     const ok = Number.isFinite(pendingToFiring) && pendingToFiring >= a.forMs && pendingToFiring <= a.forMs + a.evaluationMs + t.pollMs() + t.slackMs();
