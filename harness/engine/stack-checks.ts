@@ -54,6 +54,20 @@ export function configuredTargets(ctx: CheckContext): ConfiguredTarget[] {
 
 const fmt = (l: Record<string, string>): string => `{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(', ')}}`;
 
+/** Each configured target paired with Prometheus's active target for it; the unmatched ones as problems. */
+async function matchTargets(ctx: CheckContext) {
+  const want = configuredTargets(ctx);
+  const active = (await ctx.prom.targets('active')).activeTargets;
+  const problems: string[] = [];
+  const pairs: [(typeof want)[number], (typeof active)[number]][] = [];
+  for (const w of want) {
+    const a = active.find((x) => x.scrapePool === w.job && x.labels.instance === w.address);
+    if (a) pairs.push([w, a]);
+    else problems.push(`${w.job} ${w.address}: not an active target`);
+  }
+  return { want, active, pairs, problems };
+}
+
 /** Every job and target of the rendered config is an active target, up; nothing else is scraped. */
 export function configuredTargetsUp(): Check {
   return {
@@ -61,14 +75,8 @@ export function configuredTargetsUp(): Check {
     queries: [],
     evidenceQuery: () => ({ query: 'GET /api/v1/targets vs the rendered prometheus.yml', language: 'promql' }),
     probe: (ctx) => async () => {
-      const want = configuredTargets(ctx);
-      const active = (await ctx.prom.targets('active')).activeTargets;
-      const problems: string[] = [];
-      for (const w of want) {
-        const a = active.find((x) => x.scrapePool === w.job && x.labels.instance === w.address);
-        if (!a) problems.push(`${w.job} ${w.address}: not an active target`);
-        else if (a.health !== 'up') problems.push(`${w.job} ${w.address}: ${a.health} ${a.lastError}`);
-      }
+      const { want, active, pairs, problems } = await matchTargets(ctx);
+      for (const [w, a] of pairs) if (a.health !== 'up') problems.push(`${w.job} ${w.address}: ${a.health} ${a.lastError}`);
       for (const a of active) if (!want.some((w) => w.job === a.scrapePool && w.address === a.labels.instance)) problems.push(`${a.scrapePool} ${a.labels.instance}: scraped but not in the config`);
       const jobs = [...new Set(want.map((w) => w.job))];
       return {
@@ -87,15 +95,8 @@ export function targetLabelsAsConfigured(): Check {
     queries: [],
     evidenceQuery: () => ({ query: 'GET /api/v1/targets labels vs the rendered prometheus.yml', language: 'promql' }),
     probe: (ctx) => async () => {
-      const want = configuredTargets(ctx);
-      const active = (await ctx.prom.targets('active')).activeTargets;
-      const problems: string[] = [];
-      for (const w of want) {
-        const a = active.find((x) => x.scrapePool === w.job && x.labels.instance === w.address);
-        if (!a) {
-          problems.push(`${w.job} ${w.address}: not an active target`);
-          continue;
-        }
+      const { want, active, pairs, problems } = await matchTargets(ctx);
+      for (const [w, a] of pairs) {
         const expected = { instance: w.address, job: w.job, ...w.labels };
         const got = a.labels;
         const diff = [...new Set([...Object.keys(expected), ...Object.keys(got)])].filter((k) => (expected as Record<string, string>)[k] !== got[k]);
