@@ -1,14 +1,16 @@
 /**
  * npm run setup (after scripts/setup.sh has run npm ci): Debian packages, then the Go
- * components built from their pinned modules into the cache outside the repo.
+ * components built from their pinned modules into the cache outside the repo, then the
+ * OpenTelemetry Collector through its builder. Only permissive code is built: the AGPL
+ * components (Loki, Promtail, Grafana, k6) are listed as found or not, with how to supply them.
  * Idempotent: each step checks first and says "skipped" when there is nothing to do.
  */
 import { execa } from 'execa';
 import { cpSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadManifest, type GoComponentSpec } from '../harness/lib/manifest.ts';
+import { loadManifest, type CollectorComponentSpec, type GoComponentSpec } from '../harness/lib/manifest.ts';
 import { binCacheDir, REPO_ROOT, srcCacheDir } from '../harness/lib/paths.ts';
-import { cachedGoBinaryPath, resolveBinary, type BinaryName } from '../harness/stack/binaries.ts';
+import { cachedBinaryPath, findUserSupplied, resolveBinary, type BinaryName } from '../harness/stack/binaries.ts';
 import { UsageError } from '../harness/lib/errors.ts';
 
 const manifest = loadManifest();
@@ -59,12 +61,12 @@ async function installDebianPackages(): Promise<string> {
  * which `go install mod@version` would refuse.
  */
 async function buildGoComponent(name: string, spec: GoComponentSpec): Promise<string> {
-  const targets = spec.binaries.map((b) => cachedGoBinaryPath(name, spec, b));
+  const targets = spec.binaries.map((b) => cachedBinaryPath(name, spec, b));
   if (spec.binaries.every((b) => resolves(b))) return `skipped (${spec.version} present)`;
   if (!(await commandExists('go'))) return fallbackWithoutGo(name, spec);
 
   const wrapper = join(REPO_ROOT, spec.wrapper);
-  const env: Record<string, string> = { GOFLAGS: '-buildvcs=false', GONOSUMDB: spec.module, CGO_ENABLED: '0' };
+  const env: Record<string, string> = { GOFLAGS: '-buildvcs=false', CGO_ENABLED: '0' };
 
   const staging = join(binCacheDir(), `.staging-${name}-${process.pid}`);
   mkdirSync(staging, { recursive: true });
@@ -75,7 +77,7 @@ async function buildGoComponent(name: string, spec: GoComponentSpec): Promise<st
     const modfile = spec.embedPlaceholders?.length ? ['-modfile', await modfileWithPlaceholders(name, spec, wrapper)] : [];
     await execa(
       'go',
-      ['build', ...modfile, '-trimpath', '-ldflags', `-s -w -X ${spec.versionVar}=${spec.version}`, '-o', `${staging}/`, ...spec.packages.map((p) => (p === '.' ? spec.module : `${spec.module}/${p}`))],
+      ['build', ...modfile, '-trimpath', '-ldflags', `-s -w -X ${spec.versionVar}=${spec.versionValue ?? spec.version}`, '-o', `${staging}/`, ...spec.packages.map((p) => (p === '.' ? spec.module : `${spec.module}/${p}`))],
       { cwd: wrapper, env, stdout: 'ignore', stderr: 'pipe' },
     );
     const dir = join(binCacheDir(), `${name}-${spec.version}`);
@@ -124,6 +126,47 @@ function makeWritable(dir: string): void {
   }
 }
 
+/**
+ * The OpenTelemetry Collector: the builder (itself a Go module) writes a main package for
+ * exactly the modules its config lists and compiles it. The builder goes into the cache
+ * too, so a repeat run needs neither.
+ */
+async function buildCollector(name: string, spec: CollectorComponentSpec): Promise<string> {
+  const binary = spec.binaries[0]!;
+  if (resolves(binary)) return `skipped (${spec.version} present)`;
+  if (!(await commandExists('go'))) throw new UsageError(`Go is not installed, and ${name} ${spec.version} is built by the collector builder`, { fix: 'install Go (https://go.dev/doc/install) and run `npm run setup` again' });
+  const toolsDir = join(binCacheDir(), `ocb-${spec.builderVersion}`);
+  const builder = join(toolsDir, 'builder');
+  const env = { GOFLAGS: '-buildvcs=false', CGO_ENABLED: '0' };
+  if (!existsSync(builder)) await execa('go', ['install', `${spec.builderModule}@${spec.builderVersion}`], { env: { ...env, GOBIN: toolsDir } });
+  const work = join(srcCacheDir(), `${name}-${spec.version}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  // The builder writes its sources and binary to output_path, relative to its working directory.
+  cpSync(join(REPO_ROOT, spec.config), join(work, 'builder-config.yaml'));
+  await execa(builder, ['--config', 'builder-config.yaml'], { cwd: work, env, stdout: 'ignore', stderr: 'pipe' });
+  const dir = join(binCacheDir(), `${name}-${spec.version}`);
+  mkdirSync(dir, { recursive: true });
+  renameSync(join(work, '_build', 'otelcol-harness'), join(dir, binary));
+  rmSync(work, { recursive: true, force: true });
+  return `built ${name}-${spec.version}/${binary}`;
+}
+
+/** What the harness runs and under which licence; the AGPL parts only as the user supplies them. */
+function printComponents(): void {
+  const rows: [string, string, string, string][] = [];
+  for (const [n, s] of Object.entries(manifest.go)) rows.push([n, s.version, s.license, 'built from its Go module']);
+  for (const [n, s] of Object.entries(manifest.collector)) rows.push([n, s.version, s.license, 'built by the collector builder']);
+  for (const [n, s] of Object.entries(manifest.debian)) rows.push([n, s.package, s.license, 'Debian package']);
+  console.log('[setup] components (name, version, licence, source):');
+  for (const r of rows) console.log(`[setup]   ${r[0].padEnd(18)} ${r[1].padEnd(22)} ${r[2].padEnd(20)} ${r[3]}`);
+  console.log('[setup] user-supplied (AGPL-3.0: never built or downloaded by this project):');
+  for (const [n, s] of Object.entries(manifest.userSupplied)) {
+    const found = findUserSupplied(s.binaries[0] as BinaryName);
+    console.log(`[setup]   ${n.padEnd(18)} ${found ? `found ${found.path} (${found.version})` : `not found: ${s.how}`}`);
+  }
+}
+
 /** Without Go, Prometheus and Alertmanager fall back to Debian's (older) packages. Loudly. */
 async function fallbackWithoutGo(name: string, spec: GoComponentSpec): Promise<string> {
   const debianPackage: Record<string, string> = { prometheus: 'prometheus', alertmanager: 'prometheus-alertmanager' };
@@ -146,6 +189,8 @@ async function main(): Promise<void> {
   mkdirSync(binCacheDir(), { recursive: true });
   await step('Debian packages', installDebianPackages);
   for (const [name, spec] of Object.entries(manifest.go)) await step(`${name} ${spec.version} (Go module ${spec.moduleVersion})`, () => buildGoComponent(name, spec));
+  for (const [name, spec] of Object.entries(manifest.collector)) await step(`${name} ${spec.version} (collector builder)`, () => buildCollector(name, spec));
+  printComponents();
   console.log(`[setup] done in ${((performance.now() - t0) / 1000).toFixed(1)}s; binaries in ${binCacheDir()}`);
 }
 
