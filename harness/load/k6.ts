@@ -1,36 +1,70 @@
 /**
- * Runs a k6 script as a child process and returns its end-of-test summary. Load goes to
- * loopback only: every URL handed to the script is checked before k6 starts.
+ * Runs a k6 script as a child process and returns its end-of-test summary. k6 is AGPL, so
+ * this project never builds, downloads or ships it: it runs only a k6 the user supplies
+ * (K6_BIN, or k6 on PATH). Load goes to loopback only: every URL is checked before k6 starts.
  */
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { UsageError } from '../lib/errors.ts';
-import { binCacheDir } from '../lib/paths.ts';
-import { loadManifest } from '../lib/manifest.ts';
+import { assertLoopback, assertWithinLimits, parsePlan, type LoadPlanInput, type PlanLimits } from './plan.ts';
+import { renderK6Script, type K6ScriptOptions } from './k6-script.ts';
+
+export { assertLoopback } from './plan.ts';
 
 export interface K6Summary {
   metrics: Record<string, { values: Record<string, number> }>;
 }
 
-function k6Binary(): string {
-  const spec = loadManifest().go.k6!;
-  const path = process.env.K6_BIN ?? join(binCacheDir(), `k6-${spec.version}`, 'k6');
-  return path;
-}
+const K6_FIX = 'k6 is AGPL-3.0, so this project never builds or downloads it: install k6 yourself (https://grafana.com/docs/k6/latest/set-up/install-k6/) and put it on PATH or set K6_BIN=/path/to/k6, or use the vegeta engine';
 
-export function assertLoopback(url: string): void {
-  const host = new URL(url).hostname;
-  if (!/^127\.\d+\.\d+\.\d+$/.test(host) && host !== 'localhost' && host !== '[::1]') throw new UsageError(`load target ${url} is not a loopback address`, { fix: 'load and fault traffic only ever go to 127.0.0.0/8 or ::1' });
+const isExecutable = (p: string): boolean => {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The user's k6: K6_BIN, else k6 on PATH. */
+export function k6Binary(): string {
+  const env = process.env.K6_BIN;
+  if (env) {
+    if (!isExecutable(env)) throw new UsageError(`K6_BIN=${env} is not an executable file`, { field: 'K6_BIN', fix: K6_FIX });
+    return env;
+  }
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && isExecutable(join(dir, 'k6'))) return join(dir, 'k6');
+  throw new UsageError('k6 is not available: it is AGPL-3.0 and user-supplied (looked in $K6_BIN and PATH)', { field: 'K6_BIN', fix: K6_FIX });
 }
 
 export async function runK6(script: string, env: Record<string, string>, urls: string[]): Promise<K6Summary> {
   for (const u of urls) assertLoopback(u);
+  const bin = k6Binary();
   const dir = mkdtempSync(join(tmpdir(), 'k6-'));
-  const summary = join(dir, 'summary.json');
-  await execa(k6Binary(), ['run', '--quiet', '--no-usage-report', '--summary-export', summary, script], { env: { ...env, K6_NO_USAGE_REPORT: 'true' }, stdout: 'inherit', stderr: 'inherit' });
-  const raw = JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, Record<string, number>> };
-  // --summary-export writes flat metric objects; normalise to { values }.
-  return { metrics: Object.fromEntries(Object.entries(raw.metrics).map(([k, v]) => [k, { values: v }])) };
+  try {
+    const summary = join(dir, 'summary.json');
+    await execa(bin, ['run', '--quiet', '--no-usage-report', '--summary-export', summary, script], { env: { ...env, K6_NO_USAGE_REPORT: 'true' }, stdout: 'inherit', stderr: 'inherit' });
+    const raw = JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, Record<string, number>> };
+    // --summary-export writes flat metric objects; normalise to { values }.
+    return { metrics: Object.fromEntries(Object.entries(raw.metrics).map(([k, v]) => [k, { values: v }])) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Renders a load plan (plan.ts) as a k6 script and runs it with the user's k6, under the same caps as vegeta. */
+export async function runK6Plan(input: LoadPlanInput, opts: K6ScriptOptions & Partial<PlanLimits> = {}): Promise<K6Summary> {
+  const plan = parsePlan(input);
+  assertWithinLimits(plan, opts);
+  k6Binary(); // fail before rendering a large script
+  const dir = mkdtempSync(join(tmpdir(), 'k6-plan-'));
+  try {
+    const script = join(dir, 'plan.js');
+    writeFileSync(script, renderK6Script(plan, opts));
+    return await runK6(script, {}, plan.targets.map((t) => t.url));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
