@@ -5,8 +5,9 @@
  * Evidence is plain JSON-safe data (see `toJsonSafe`): reports/ serialises it as is.
  */
 
-export type Verdict = 'pass' | 'fail';
-export type EvidenceLanguage = 'promql' | 'logql';
+/** skipped: never evaluated, because what it needs is not in this run. */
+export type Verdict = 'pass' | 'fail' | 'skipped';
+export type EvidenceLanguage = 'promql' | 'logql' | 'logsql';
 
 /** One series as observed at one evaluation. */
 export interface ObservedSeries {

@@ -23,15 +23,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { startEnvironment, type StartedEnvironment } from '../harness/stack/environment.ts';
-import { LogWindow, measureQueryableLatency, metricSum, parseMetricsText, counterDelta, retryGapBoundMs } from '../harness/engine/log-delivery.ts';
+import { startEnvironment } from '../harness/stack/environment.ts';
+import { LogWindow, measureQueryableLatency } from '../harness/engine/log-window.ts';
+import { counterDelta } from '../harness/logs/metrics-text.ts';
+import { retryGapBoundMs } from '../harness/logs/limits.ts';
+import { openLogPipeline, type OpenLogPipeline } from '../harness/logs/open.ts';
 import { multiServiceFault } from '../harness/chaos/log-faults.ts';
 import type { CheckContext } from '../harness/engine/checks.ts';
-import { LokiClient } from '../assertions/loki.ts';
 
 const { values } = parseArgs({
   options: {
     'port-offset': { type: 'string', default: '1000' },
+    'monitoring-dir': { type: 'string' },
     rates: { type: 'string', default: '10000,20000,40000,60000,80000,100000' },
     seconds: { type: 'string', default: '10' },
     'line-bytes': { type: 'string', default: '256' },
@@ -60,9 +63,12 @@ function table(title: string, head: string[], rows: (string | number)[][]): void
   });
 }
 
-async function promtailCount(env: StartedEnvironment, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const res = await request(`${env.stack.url('promtail')}/metrics`);
-  return metricSum(parseMetricsText(await res.body.text()), name, labels);
+/** The shipper's retries and the 429s it saw (or, where it does not count them, the store's rate-limit refusals). */
+async function shipperCounts(p: OpenLogPipeline): Promise<{ retries: number; refused: number }> {
+  const [store, shipper] = await Promise.all([p.store.metrics(), p.shipper.metrics()]);
+  const c = p.shipper.counters(shipper);
+  const s = p.store.ingest(store);
+  return { retries: c.retries, refused: c.responses429 ?? s.rateLimited + s.streamLimited };
 }
 
 interface Complete {
@@ -88,22 +94,22 @@ async function untilDelivered(win: LogWindow, deadline: number): Promise<Complet
 async function main(): Promise<void> {
   const runDir = mkdtempSync(join(tmpdir(), 'bench-log-pipeline-'));
   console.log(`Starting the stack (port offset ${offset}, run dir ${runDir})…`);
-  const env = await startEnvironment({ runDir, portOffset: offset, timeScale: 1, trafficRate: Number(values['traffic-rate']), onProgress: () => {} });
+  const env = await startEnvironment({ runDir, portOffset: offset, timeScale: 1, monitoringDir: values['monitoring-dir'], trafficRate: Number(values['traffic-rate']), onProgress: () => {} });
   try {
-    const loki = new LokiClient(env.stack.url('loki'), { timeoutMs: 30_000 });
+    const pipeline = openLogPipeline(env);
+    const storeName = pipeline.store.kind;
     await sleep(5000);
 
     // 1. idle latency
-    const idle = await measureQueryableLatency(loki, env.stack.topology.services.find((s) => s.name === 'memory-mcp')!, { markers: 50, perSecond: 10, timeoutMs: 60_000 });
-    table('Emit → queryable latency at idle (50 marker lines, Loki polled every 100 ms)', ['markers seen', 'p50 ms', 'p99 ms', 'max ms'], [[`${idle.seen}/${idle.markers}`, fmt(idle.latencyMs.p50), fmt(idle.latencyMs.p99), fmt(idle.latencyMs.max)]]);
+    const idle = await measureQueryableLatency(pipeline.store, env.stack.topology.services.find((s) => s.name === 'memory-mcp')!, { markers: 50, perSecond: 10, timeoutMs: 60_000 });
+    table(`Emit → queryable latency at idle (50 marker lines, ${storeName} polled every 100 ms)`, ['markers seen', 'p50 ms', 'p99 ms', 'max ms'], [[`${idle.seen}/${idle.markers}`, fmt(idle.latencyMs.p50), fmt(idle.latencyMs.p99), fmt(idle.latencyMs.max)]]);
 
     // 2. ramp
     const ramp: (string | number)[][] = [];
     for (const rate of rates) {
       const win = new LogWindow(`ramp-${rate}`);
       await win.mark().run(env);
-      const retries0 = await promtailCount(env, 'promtail_batch_retries_total');
-      const r429 = await promtailCount(env, 'promtail_request_duration_seconds_count', { status_code: '429' });
+      const before = await shipperCounts(pipeline);
       const perService = Math.max(1, Math.round(rate / burstServices.length));
       const t0 = Date.now();
       await multiServiceFault.inject({ env }, { services: burstServices, fault: { kind: 'log-burst', linesPerSecond: perService, durationSeconds: seconds, lineBytes } });
@@ -120,11 +126,12 @@ async function main(): Promise<void> {
       }
       const d = await untilDelivered(win, writtenAt + 90_000);
       const lines = perService * burstServices.length * seconds;
-      // Carried: lines / (burst start → the moment Promtail read the last of them: Loki's timestamp of it).
+      // Carried: lines / (burst start → the moment the shipper read the last of them: the store's timestamp of it).
       const carriedS = ((d.totals.lastStoredMs ?? Date.now()) - t0) / 1000;
       const tookS = ((d.completeAtMs ?? Date.now()) - t0) / 1000;
-      const retries = counterDelta(retries0, await promtailCount(env, 'promtail_batch_retries_total'));
-      const n429 = counterDelta(r429, await promtailCount(env, 'promtail_request_duration_seconds_count', { status_code: '429' }));
+      const after = await shipperCounts(pipeline);
+      const retries = counterDelta(before.retries, after.retries);
+      const n429 = counterDelta(before.refused, after.refused);
       ramp.push([
         rate,
         fmt((lines * lineBytes) / seconds / 1048576, 1),
@@ -145,30 +152,30 @@ async function main(): Promise<void> {
     }
     table(
       `Ramp: ${burstServices.length} services × log-burst for ${seconds}s, ${lineBytes}-byte lines (all 17 services reconciled by seq)`,
-      ['offered lines/s', 'MiB/s', 'written lines/s', 'carried lines/s', 'last line read at s', 'verified complete at s', 'kept up', 'missing', 'dups', '429s', 'retries', 'read delay p50 ms', 'p99 ms'],
+      ['offered lines/s', 'MiB/s', 'written lines/s', 'carried lines/s', 'last line read at s', 'verified complete at s', 'kept up', 'missing', 'dups', 'refused (429)', 'retries', 'read delay p50 ms', 'p99 ms'],
       ramp,
     );
 
-    // 3. Loki restarts
+    // 3. store restarts
     const rows: (string | number)[][] = [];
     for (const down of outages) {
       const win = new LogWindow(`outage-${down}`);
       await win.mark().run(env);
       await sleep(2000);
       const stopAt = Date.now();
-      await env.stack.process('loki').stop();
+      await env.stack.process(storeName).stop();
       await sleep(Math.max(0, down * 1000 - (Date.now() - stopAt)));
       const restartAt = Date.now();
-      const readyMs = await env.stack.restartComponent('loki');
+      const readyMs = await env.stack.restartComponent(storeName);
       const readyAt = Date.now();
       const d = await untilDelivered(win, readyAt + 600_000);
       const done = d.completeAtMs ?? Date.now();
-      const gap = retryGapBoundMs(readyAt - stopAt, win.limits().promtail.backoff);
+      const gap = retryGapBoundMs(readyAt - stopAt, win.limits().shipper.backoff);
       rows.push([down, fmt(readyMs / 1000, 1), fmt((done - readyAt) / 1000, 1), fmt(gap / 1000, 1), fmt((done - restartAt) / 1000, 1), d.totals.emitted, d.totals.missing, d.totals.duplicates, fmt(d.latency.p99)]);
       console.log(`  outage ${down}s: ${d.summary.slice(0, 200)}`);
       await sleep(3000);
     }
-    table('Loki restart: time to full delivery (all 17 services reconciled by seq)', ['outage s', 'Loki ready after s', 'full delivery after ready s', 'backoff bound s', 'after restart cmd s', 'lines in window', 'missing', 'dups', 'read delay p99 ms'], rows);
+    table(`${storeName} restart: time to full delivery (all 17 services reconciled by seq)`, ['outage s', 'store ready after s', 'full delivery after ready s', 'backoff bound s', 'after restart cmd s', 'lines in window', 'missing', 'dups', 'read delay p99 ms'], rows);
   } finally {
     const { leftoverPorts } = await env.stop();
     if (leftoverPorts.length) console.log(`warning: ports still held: ${leftoverPorts.join(', ')}`);

@@ -27,6 +27,8 @@ export interface RunInfo {
   configWarnings: string[];
   /** Effective timings (already scaled): scrape, evaluation, rule for, Alertmanager waits. */
   timing: Record<string, unknown>;
+  /** Components the folder needs that this run could not start, and how to supply them. */
+  absent?: { name: string; reason: string; how: string }[];
 }
 
 export type StepPhase = 'steady-state-before' | 'method' | 'rollback' | 'steady-state-after';
@@ -49,8 +51,9 @@ export interface AssertionRecord {
   phase: StepPhase;
   title: string;
   kind: 'eventually' | 'always' | 'never' | 'holdsFor' | 'once';
-  verdict: 'pass' | 'fail';
-  /** Why it failed, in words: expected against observed. */
+  /** skipped: what it needs is not in this run; `message` says what and how to supply it. */
+  verdict: 'pass' | 'fail' | 'skipped';
+  /** Why it failed (expected against observed), or why it was skipped. */
   message: string;
   startedAt: string;
   endedAt: string;
@@ -87,15 +90,17 @@ export type RunEvent =
   | {
       type: 'scenario-end';
       scenario: string;
-      verdict: 'pass' | 'fail' | 'error';
+      verdict: 'pass' | 'fail' | 'error' | 'skipped';
       error?: string;
+      /** Why the scenario was skipped (a component it requires is absent, and how to supply it). */
+      skipReason?: string;
       at: string;
       durationMs: number;
       faultWindows: FaultWindow[];
       /** Tails of component logs, attached when something failed. */
       logTails?: Record<string, string>;
     }
-  | { type: 'run-end'; verdict: 'pass' | 'fail' | 'error'; at: string; durationMs: number; runDir: string };
+  | { type: 'run-end'; verdict: 'pass' | 'fail' | 'error' | 'skipped'; at: string; durationMs: number; runDir: string };
 
 export interface Reporter {
   onEvent(event: RunEvent): void;

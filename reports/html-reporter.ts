@@ -51,7 +51,7 @@ export class HtmlReporter implements Reporter {
 
 // ---------------------------------------------------------------------------------------
 
-const VERDICT_WORD: Record<ResultVerdict, string> = { pass: 'PASSED', fail: 'FAILED', error: 'ERROR', incomplete: 'INCOMPLETE' };
+const VERDICT_WORD: Record<ResultVerdict, string> = { pass: 'PASSED', fail: 'FAILED', error: 'ERROR', incomplete: 'INCOMPLETE', skipped: 'SKIPPED' };
 const PHASE_COLOR: Record<StepPhase, string> = {
   'steady-state-before': '#8cb4d9',
   method: '#4e79a7',
@@ -219,9 +219,10 @@ function scenarioSection(s: ScenarioResult, si: number, r: RunResult, width: num
   parts.push(`<h2>${verdictBadge(s.verdict)} ${esc(s.name)}${s.title && s.title !== s.name ? ` — ${esc(s.title)}` : ''}</h2>`);
   if (r.scenarios.length > 1 && s.description) parts.push(`<p class="desc">${esc(s.description)}</p>`);
   parts.push(
-    `<ul class="facts small"><li><span>started</span> ${esc(utcDateTime(s.startedAt) || '—')}</li><li><span>ended</span> ${esc(utcDateTime(s.endedAt) || '—')}</li><li><span>duration</span> ${esc(formatDuration(s.durationMs) || '—')}</li><li><span>assertions</span> ${c.passed} passed, ${c.failed} failed</li><li><span>fault windows</span> ${s.faultWindows.length}</li></ul>`,
+    `<ul class="facts small"><li><span>started</span> ${esc(utcDateTime(s.startedAt) || '—')}</li><li><span>ended</span> ${esc(utcDateTime(s.endedAt) || '—')}</li><li><span>duration</span> ${esc(formatDuration(s.durationMs) || '—')}</li><li><span>assertions</span> ${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ''}</li><li><span>fault windows</span> ${s.faultWindows.length}</li></ul>`,
   );
   if (s.error) parts.push(`<p class="error-box"><b>${esc(s.verdict === 'error' ? 'Error' : 'Failure')}:</b> ${esc(s.error)}</p>`);
+  if (s.skipReason) parts.push(`<p class="skip-box" data-skip-reason><b>Skipped:</b> ${esc(s.skipReason)}</p>`);
 
   parts.push(`<h3>Timeline</h3>`);
   parts.push(`<figure class="timeline-fig">${scenarioTimeline(s, span, bands, width)}<figcaption>Actions, checks and alert states over time. Shaded: fault windows (${s.faultWindows.length ? s.faultWindows.map((f) => esc(f.label)).join('; ') : 'none'}).</figcaption></figure>`);
@@ -447,7 +448,7 @@ function assertionArticle(a: AssertionRecord, id: string, bands: Band[], width: 
     `<h4>${verdictBadge(a.verdict)} ${esc(a.title)}</h4>`,
     `<div class="query"><span class="lang">${lang}</span><pre><code>${esc(ev.query)}</code></pre></div>`,
     `<table class="kv">${facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`,
-    a.verdict === 'fail' ? `<p class="error-box"><b>Why it failed:</b> ${esc(a.message)}</p>` : a.message ? `<p class="muted">${esc(a.message)}</p>` : '',
+    a.verdict === 'fail' ? `<p class="error-box"><b>Why it failed:</b> ${esc(a.message)}</p>` : a.verdict === 'skipped' ? `<p class="skip-box"><b>Skipped:</b> ${esc(a.message)}</p>` : a.message ? `<p class="muted">${esc(a.message)}</p>` : '',
     `<figure class="chart-fig">${chart}</figure>`,
     observedTable(a),
     logExcerpt(a, o.maxExcerptLines ?? 60),
@@ -584,7 +585,7 @@ function logTailsSection(tails: Record<string, string>, maxLines: number): strin
 // ---------------------------------------------------------------------------------------
 
 const CSS = `
-:root{--pass:#2e7d32;--fail:#c62828;--error:#8e24aa;--incomplete:#ef6c00;--muted:#666;--line:#dde1e6;--bg:#fff;--soft:#f6f7f9}
+:root{--pass:#2e7d32;--fail:#c62828;--error:#8e24aa;--incomplete:#ef6c00;--skipped:#607d8b;--muted:#666;--line:#dde1e6;--bg:#fff;--soft:#f6f7f9}
 *{box-sizing:border-box}
 html{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 body{margin:0 auto;max-width:1120px;padding:0 20px 40px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1d1d1f;background:var(--bg)}
@@ -594,15 +595,16 @@ pre{white-space:pre-wrap;word-break:break-word;margin:0}
 a{color:#1f5fa8}
 .muted{color:var(--muted)}
 .banner{display:flex;gap:22px;align-items:center;margin:20px 0 8px;padding:18px 22px;border-radius:10px;border:2px solid;background:var(--soft)}
-.banner.v-pass{border-color:var(--pass);background:#eef7ee}.banner.v-fail{border-color:var(--fail);background:#fdeeee}.banner.v-error{border-color:var(--error);background:#f7eef9}.banner.v-incomplete{border-color:var(--incomplete);background:#fff4e5}
+.banner.v-pass{border-color:var(--pass);background:#eef7ee}.banner.v-fail{border-color:var(--fail);background:#fdeeee}.banner.v-error{border-color:var(--error);background:#f7eef9}.banner.v-incomplete{border-color:var(--incomplete);background:#fff4e5}.banner.v-skipped{border-color:var(--skipped);background:#eef2f4}
 .verdict{font-size:44px;font-weight:800;letter-spacing:1px;color:#fff;padding:8px 20px;border-radius:8px;white-space:nowrap}
-.v-pass .verdict{background:var(--pass)}.v-fail .verdict{background:var(--fail)}.v-error .verdict{background:var(--error)}.v-incomplete .verdict{background:var(--incomplete)}
+.v-pass .verdict{background:var(--pass)}.v-fail .verdict{background:var(--fail)}.v-error .verdict{background:var(--error)}.v-incomplete .verdict{background:var(--incomplete)}.v-skipped .verdict{background:var(--skipped)}
 .desc{margin:2px 0 6px;color:#333}
 .facts{list-style:none;padding:0;margin:6px 0 0;display:flex;flex-wrap:wrap;gap:4px 18px}.facts span{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.3px}
 .facts.small{margin-bottom:8px}
 .toc{margin-top:6px;font-size:13px}
 .badge{display:inline-block;font-size:11px;font-weight:700;color:#fff;border-radius:4px;padding:1px 6px;vertical-align:2px}
-.badge.v-pass{background:var(--pass)}.badge.v-fail{background:var(--fail)}.badge.v-error{background:var(--error)}.badge.v-incomplete{background:var(--incomplete)}
+.badge.v-pass{background:var(--pass)}.badge.v-fail{background:var(--fail)}.badge.v-error{background:var(--error)}.badge.v-incomplete{background:var(--incomplete)}.badge.v-skipped{background:var(--skipped)}
+.skip-box{border-left:4px solid var(--skipped);background:#eef2f4;padding:6px 12px}
 .why{border-left:5px solid var(--fail);background:#fff6f6;padding:4px 16px 8px;margin:12px 0}.why h2{margin-top:8px}.why li{margin:4px 0}
 .msg{color:#8a1c1c}
 .error-box{border-left:4px solid var(--fail);background:#fff6f6;padding:8px 12px;margin:8px 0}

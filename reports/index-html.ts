@@ -10,7 +10,7 @@ import { writeFileAtomic } from './write.ts';
 
 export interface IndexRun {
   scenario: string;
-  verdict: 'pass' | 'fail' | 'error' | 'incomplete';
+  verdict: 'pass' | 'fail' | 'error' | 'incomplete' | 'skipped';
   /** The run's report.html: absolute, or relative to the index's folder. */
   reportPath: string;
   durationMs: number;
@@ -43,7 +43,9 @@ export function renderIndex(dir: string, runs: readonly IndexRun[], options: Ind
   const byScenario = new Map(scenarios.map((s) => [s, runs.filter((r) => r.scenario === s)]));
   const columns = Math.max(1, ...[...byScenario.values()].map((rs) => rs.length));
   const passed = runs.filter((r) => r.verdict === 'pass').length;
-  const overall = runs.length === 0 ? 'incomplete' : runs.every((r) => r.verdict === 'pass') ? 'pass' : runs.some((r) => r.verdict === 'error') ? 'error' : 'fail';
+  // A skipped run neither passes nor fails the index: it is shown with its verdict.
+  const judged = runs.filter((r) => r.verdict !== 'skipped');
+  const overall = runs.length === 0 ? 'incomplete' : judged.every((r) => r.verdict === 'pass') ? 'pass' : judged.some((r) => r.verdict === 'error') ? 'error' : 'fail';
   const word = { pass: 'PASSED', fail: 'FAILED', error: 'ERROR', incomplete: 'NO RUNS' }[overall];
   const total = runs.reduce((n, r) => n + (Number.isFinite(r.durationMs) ? r.durationMs : 0), 0);
 
@@ -74,7 +76,7 @@ export function renderIndex(dir: string, runs: readonly IndexRun[], options: Ind
 body{margin:0 auto;max-width:1000px;padding:0 20px 40px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1d1d1f}
 .banner{display:flex;gap:20px;align-items:center;margin:20px 0;padding:16px 20px;border-radius:10px;border:2px solid #ccc}
 .verdict{font-size:38px;font-weight:800;color:#fff;padding:6px 18px;border-radius:8px;background:#666}
-.v-pass .verdict{background:#2e7d32}.v-fail .verdict{background:#c62828}.v-error .verdict{background:#8e24aa}
+.v-pass .verdict{background:#2e7d32}.v-fail .verdict{background:#c62828}.v-error .verdict{background:#8e24aa}.v-skipped{background:#eef2f4}
 .banner.v-pass{border-color:#2e7d32;background:#eef7ee}.banner.v-fail{border-color:#c62828;background:#fdeeee}.banner.v-error{border-color:#8e24aa;background:#f7eef9}
 h1{font-size:22px;margin:0}
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #dde1e6;padding:6px 10px;text-align:left}thead th{background:#f6f7f9}

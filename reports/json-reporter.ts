@@ -13,7 +13,7 @@ export const RESULTS_SCHEMA_VERSION = 1;
 export interface JsonResults extends RunResult {
   schemaVersion: number;
   generatedAt: string;
-  summary: { scenarios: number; passed: number; failed: number; errors: number; incomplete: number; assertions: number; failedAssertions: number };
+  summary: { scenarios: number; passed: number; failed: number; errors: number; incomplete: number; skipped: number; assertions: number; failedAssertions: number; skippedAssertions: number };
 }
 
 export interface JsonReporterOptions {
@@ -55,8 +55,10 @@ export function toJsonResults(r: RunResult): JsonResults {
       failed: count('fail'),
       errors: count('error'),
       incomplete: count('incomplete'),
+      skipped: count('skipped'),
       assertions: counts.reduce((n, c) => n + c.total, 0),
       failedAssertions: counts.reduce((n, c) => n + c.failed, 0),
+      skippedAssertions: counts.reduce((n, c) => n + c.skipped, 0),
     },
     ...r,
   };

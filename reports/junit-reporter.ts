@@ -67,7 +67,7 @@ export function renderJunit(r: RunResult, options: JunitReporterOptions = {}): s
     tests: String(suites.reduce((n, c) => n + c.tests, 0)),
     failures: String(suites.reduce((n, c) => n + c.failures, 0)),
     errors: String(suites.reduce((n, c) => n + c.errors, 0)),
-    skipped: '0',
+    skipped: String(suites.reduce((n, c) => n + c.skipped, 0)),
     time: seconds(r.durationMs),
     ...(antTimestamp(r.startedAt) ? { timestamp: antTimestamp(r.startedAt)! } : {}),
   });
@@ -79,7 +79,7 @@ export function renderJunit(r: RunResult, options: JunitReporterOptions = {}): s
       tests: String(c.tests),
       failures: String(c.failures),
       errors: String(c.errors),
-      skipped: '0',
+      skipped: String(c.skipped),
       time: seconds(s.durationMs),
       ...(antTimestamp(s.startedAt) ? { timestamp: antTimestamp(s.startedAt)! } : {}),
       hostname: attr(host),
@@ -93,6 +93,7 @@ export function renderJunit(r: RunResult, options: JunitReporterOptions = {}): s
       const tc = suite.ele('testcase', { classname: attr(s.name), name: 'scenario', time: seconds(s.durationMs) });
       tc.ele(extra.kind, { message: attr(extra.message), type: extra.type }).txt(text(extra.body));
     }
+    if (s.verdict === 'skipped') suite.ele('testcase', { classname: attr(s.name), name: 'scenario', time: seconds(s.durationMs) }).ele('skipped', { message: attr(s.skipReason ?? 'skipped') });
     suite.ele('system-out').txt(text(systemOut(s)));
     const err = systemErr(s);
     if (err) suite.ele('system-err').txt(text(err));
@@ -100,13 +101,15 @@ export function renderJunit(r: RunResult, options: JunitReporterOptions = {}): s
   return doc.end({ prettyPrint: true }) + '\n';
 }
 
-function suiteCounts(s: ScenarioResult): { tests: number; failures: number; errors: number } {
+function suiteCounts(s: ScenarioResult): { tests: number; failures: number; errors: number; skipped: number } {
   const extra = scenarioCase(s);
   const failed = s.assertions.filter((a) => a.verdict === 'fail').length;
+  const skippedScenario = s.verdict === 'skipped' ? 1 : 0;
   return {
-    tests: s.assertions.length + (extra ? 1 : 0),
+    tests: s.assertions.length + (extra ? 1 : 0) + skippedScenario,
     failures: failed + (extra?.kind === 'failure' ? 1 : 0),
     errors: extra?.kind === 'error' ? 1 : 0,
+    skipped: s.assertions.filter((a) => a.verdict === 'skipped').length + skippedScenario,
   };
 }
 
@@ -151,6 +154,7 @@ function writeAssertion(suite: XMLBuilder, s: ScenarioResult, a: AssertionRecord
     name: attr(a.title) || a.id || 'assertion',
     time: seconds(s0 !== undefined && e0 !== undefined ? e0 - s0 : undefined),
   });
+  if (a.verdict === 'skipped') tc.ele('skipped', { message: attr(a.message || 'skipped') });
   if (a.verdict === 'fail') {
     tc.ele('failure', { message: attr(a.message || a.evidence.reason || 'assertion failed'), type: a.kind }).txt(text(failureBody(a)));
   }

@@ -80,6 +80,7 @@ export class ListReporter implements Reporter {
       case 'assertion': {
         const a = event.assertion;
         if (a.verdict === 'pass') return [`${time(a.endedAt)}    ${c('green', '✓')} ${clean(a.title)}`];
+        if (a.verdict === 'skipped') return [`${time(a.endedAt)}    ${c('yellow', '○')} ${clean(a.title)} ${c('yellow', 'SKIPPED')}: ${clean(a.message)}`];
         const lines = [`${time(a.endedAt)}    ${c('red', '✗')} ${c('red', clean(a.title))}`];
         for (const l of clean(a.message).split('\n')) lines.push(`        ${l}`);
         return lines;
@@ -100,14 +101,15 @@ export class ListReporter implements Reporter {
       }
       case 'scenario-end': {
         const verdict = event.verdict.toUpperCase();
-        const style: Style = event.verdict === 'pass' ? 'green' : 'red';
-        const mark = event.verdict === 'pass' ? '✔' : '✘';
+        const style: Style = event.verdict === 'pass' ? 'green' : event.verdict === 'skipped' ? 'yellow' : 'red';
+        const mark = event.verdict === 'pass' ? '✔' : event.verdict === 'skipped' ? '○' : '✘';
         const lines = [`${time(event.at)}${c(['bold', style], `${mark} ${verdict}`)} ${event.scenario} ${c('dim', `(${formatDuration(event.durationMs)})`)}`];
         if (event.error) lines.push(`  ${c('red', clean(event.error))}`);
+        if (event.skipReason) lines.push(`  ${c('yellow', clean(event.skipReason))}`);
         return lines;
       }
       case 'run-end': {
-        const style: Style = event.verdict === 'pass' ? 'green' : 'red';
+        const style: Style = event.verdict === 'pass' ? 'green' : event.verdict === 'skipped' ? 'yellow' : 'red';
         return [`${time(event.at)}${c(['bold', style], `Run ${event.verdict.toUpperCase()}`)} in ${formatDuration(event.durationMs)} — results in ${event.runDir}`];
       }
     }

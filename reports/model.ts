@@ -15,8 +15,11 @@ import type { ReceivedNotification } from '../harness/stack/alert-receiver.ts';
 import { redactConfigChange, redactDeep, scrubText } from './redact.ts';
 import { toMs } from './format.ts';
 
-/** A scenario that began but never ended (the run crashed or was interrupted) is 'incomplete'. */
-export type ResultVerdict = 'pass' | 'fail' | 'error' | 'incomplete';
+/**
+ * A scenario that began but never ended (the run crashed or was interrupted) is
+ * 'incomplete'; one whose required component is absent is 'skipped', with its reason.
+ */
+export type ResultVerdict = 'pass' | 'fail' | 'error' | 'incomplete' | 'skipped';
 
 export interface ScenarioResult {
   name: string;
@@ -24,6 +27,8 @@ export interface ScenarioResult {
   description: string;
   verdict: ResultVerdict;
   error?: string;
+  /** Why it was skipped: the absent component and how to supply it. */
+  skipReason?: string;
   startedAt?: string;
   endedAt?: string;
   durationMs?: number;
@@ -46,7 +51,7 @@ export interface RunResult {
   durationMs?: number;
   runDir?: string;
   /** The run-end event as received (for the whole run, which may hold more scenarios than this report). */
-  runEnd?: { verdict: 'pass' | 'fail' | 'error'; at: string; durationMs: number };
+  runEnd?: { verdict: 'pass' | 'fail' | 'error' | 'skipped'; at: string; durationMs: number };
   scenarios: ScenarioResult[];
 }
 
@@ -103,6 +108,7 @@ export class RunCollector {
         const s = this.scenario(event.scenario);
         s.verdict = event.verdict;
         if (event.error !== undefined) s.error = scrubText(event.error);
+        if (event.skipReason !== undefined) s.skipReason = event.skipReason;
         s.endedAt = event.at;
         s.durationMs = event.durationMs;
         s.faultWindows = [...event.faultWindows];
@@ -163,15 +169,17 @@ function redactRunInfo(run: RunInfo): RunInfo {
   return { ...redactDeep(rest), configChanges: configChanges.map(redactConfigChange) };
 }
 
-const RANK: Record<ResultVerdict, number> = { pass: 0, fail: 1, incomplete: 2, error: 3 };
+const RANK: Record<ResultVerdict, number> = { skipped: 0, pass: 1, fail: 2, incomplete: 3, error: 4 };
 
-/** The worst of several verdicts: error > incomplete > fail > pass. */
+/** The worst of several verdicts: error > incomplete > fail > pass > skipped (all skipped: skipped). */
 export function worst(verdicts: ResultVerdict[]): ResultVerdict {
-  return verdicts.reduce<ResultVerdict>((w, v) => (RANK[v] > RANK[w] ? v : w), 'pass');
+  if (verdicts.length === 0) return 'pass';
+  return verdicts.reduce<ResultVerdict>((w, v) => (RANK[v] > RANK[w] ? v : w), 'skipped');
 }
 
 /** Counts for a scenario's assertions. */
-export function assertionCounts(s: ScenarioResult): { total: number; passed: number; failed: number } {
+export function assertionCounts(s: ScenarioResult): { total: number; passed: number; failed: number; skipped: number } {
   const failed = s.assertions.filter((a) => a.verdict === 'fail').length;
-  return { total: s.assertions.length, passed: s.assertions.length - failed, failed };
+  const skipped = s.assertions.filter((a) => a.verdict === 'skipped').length;
+  return { total: s.assertions.length, passed: s.assertions.length - failed - skipped, failed, skipped };
 }

@@ -1,6 +1,6 @@
 /**
  * config-reload — the seed's "Reload Prometheus configuration without restart" (POST
- * /-/reload), proven: the run's rendered config gains a scrape job (Promtail's own
+ * /-/reload), proven: the run's rendered config gains a scrape job (Alertmanager's own
  * /metrics, which the bundled config does not scrape) and a rule group (a recording rule
  * and an alerting rule); after POST /-/reload the new target is scraped and up, the new
  * rules are loaded and evaluated, and every existing target kept its scrape cadence
@@ -18,7 +18,8 @@ import { noAlertsExcept, promql } from '../harness/engine/checks.ts';
 import { configReloadedSinceStart, configuredTargetsUp, noScrapeGapAcrossReload, noScrapePool, prometheusUpFor, ruleGroupActive } from '../harness/engine/stack-checks.ts';
 import { PrometheusClient } from '../assertions/prometheus.ts';
 
-const JOB = 'promtail';
+/** A new job on a component every run has: Alertmanager's own /metrics. */
+const JOB = 'harness-reload-probe';
 const GROUP = 'harness_config_reload';
 const RECORD = 'harness:up:count_by_job';
 const ALERT = 'HarnessReloadProbeTargetDown';
@@ -33,7 +34,7 @@ async function changeAndReload(env: StackEnv): Promise<void> {
   originals = new Map([files.prometheus, ruleFile].map((f) => [f, readFileSync(f, 'utf8')]));
 
   const prom = parseDocument(originals.get(files.prometheus)!);
-  prom.addIn(['scrape_configs'], prom.createNode({ job_name: JOB, metrics_path: '/metrics', static_configs: [{ targets: [`127.0.0.1:${env.stack.topology.component.promtail.port}`], labels: { service: 'promtail', service_group: 'infrastructure' } }] }));
+  prom.addIn(['scrape_configs'], prom.createNode({ job_name: JOB, metrics_path: '/metrics', static_configs: [{ targets: [`127.0.0.1:${env.stack.topology.component.alertmanager.port}`], labels: { service: 'alertmanager', service_group: 'infrastructure' } }] }));
   writeFileSync(files.prometheus, prom.toString());
 
   const rules = parseDocument(originals.get(ruleFile)!);
@@ -55,7 +56,7 @@ async function restoreAndReload(env: StackEnv): Promise<void> {
 export default defineScenario({
   name: 'config-reload',
   title: 'POST /-/reload applies a new scrape job and new rules with no gap in the existing data',
-  description: `Adds job ${JOB} (Promtail's /metrics) and rule group ${GROUP} to the run's rendered config, reloads Prometheus through its lifecycle API, and checks the new target and rules are live while every existing target's samples continue without a miss.`,
+  description: `Adds job ${JOB} (Alertmanager's /metrics) and rule group ${GROUP} to the run's rendered config, reloads Prometheus through its lifecycle API, and checks the new target and rules are live while every existing target's samples continue without a miss.`,
   nominalDuration: '3m',
   steadyState: [configuredTargetsUp(), noAlertsExcept([])],
   method: [
@@ -63,7 +64,7 @@ export default defineScenario({
     step.eventually(prometheusUpFor(10), (t) => 12 * t.scrapeMs + t.slackMs()),
     { type: 'custom', title: `add scrape job ${JOB} and rule group ${GROUP} to the rendered config (promtool check config), POST /-/reload`, run: changeAndReload },
     step.eventually(configReloadedSinceStart(), (t) => t.slackMs()),
-    step.eventually(promql(`up{job="${JOB}", service="promtail"}`).equals(1), (t) => t.detectionBoundMs() + t.scrapeMs, `the new target (job ${JOB}) is scraped and up`),
+    step.eventually(promql(`up{job="${JOB}", service="alertmanager"}`).equals(1), (t) => t.detectionBoundMs() + t.scrapeMs, `the new target (job ${JOB}) is scraped and up`),
     step.eventually(ruleGroupActive(GROUP, [RECORD, ALERT]), (t) => 2 * t.evaluationMs + t.slackMs()),
     step.eventually(promql(`${RECORD}{job="${JOB}"}`).equals(1), (t) => 2 * t.evaluationMs + t.scrapeMs + t.slackMs(), 'the new recording rule records (1 target in the new job)'),
     step.eventually(promql(`${RECORD}{job="mcp-core-services"}`).equals(10), (t) => 2 * t.evaluationMs + t.slackMs(), 'the new recording rule sees the existing jobs too'),

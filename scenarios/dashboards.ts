@@ -82,9 +82,9 @@ export default defineScenario({
         ['Infrastructure Metrics', 'B'],
         ['MQTT Activity', 'A'],
         ['MQTT Activity', 'B'],
-        ['Live Error Logs', 'A'],
       ] as const
     ).map(([title, refId]) => step.eventually(panel(title, { refId }).returnsData(), window)),
+    ...step.requiring(['log-pipeline'], step.eventually(panel('Live Error Logs', { refId: 'A' }).returnsData(), window)),
     step.eventually(health.latest((v) => v.length === 16 && sameSet(v.map((s) => s.labels.service ?? ''), MCP) && v.every((s) => s.value === 1), 'shows all 16 MCP services UP (1)'), detect),
     step.eventually(heartbeat.latest((v, _m, t) => v.length === 16 && v.every((s) => s.value >= 0 && s.value * 1000 < 3 * t.scrapeMs), 'last heartbeat of every service under 3 scrape intervals ago'), detect),
     step.eventually(panel('Request Rate', { variables: { service_group: ['core'] } }).latest((v) => sameSet(v.map((s) => s.labels.service ?? ''), CORE) && v.every((s) => s.value > 0), 'shows exactly the 10 core services, each with traffic'), window),
@@ -102,7 +102,7 @@ export default defineScenario({
     step.load(erroring, 10),
     step.serviceFault(erroring, { kind: 'error-ratio', ratio: 0.5, status: 500, spread: true }, 'errors 50%'),
     step.eventually(panel('Error Rate').latest((v) => valueOf(v, { service: erroring }) > 1, `rises above 1 error/s for ${erroring} (50 % of 10 req/s)`), window),
-    step.eventually(panel('Live Error Logs').logs((lines) => lines.filter((l) => l.labels.service === erroring && l.line.includes('(error-ratio fault)')).length >= 5, `shows the injected errors of ${erroring} ("… (error-ratio fault)")`), window),
+    ...step.requiring(['log-pipeline'], step.eventually(panel('Live Error Logs').logs((lines) => lines.filter((l) => l.labels.service === erroring && l.line.includes('(error-ratio fault)')).length >= 5, `shows the injected errors of ${erroring} ("… (error-ratio fault)")`), window)),
     step.clear('errors 50%'),
     step.stopLoad(erroring),
 

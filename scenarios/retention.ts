@@ -11,9 +11,11 @@
  * 20-day-old one is deleted — from queries, from prometheus_tsdb_lowest_timestamp_seconds
  * and from disk — while the 10-day-old and recent ones stay.
  *
- * Loki: the effective limits (GET /config) are 168h; an entry 8 days old is refused
- * (400 "timestamp too old", oldest acceptable now − 168h) and never queryable; one 6 days
- * old is accepted and queryable.
+ * Logs, whichever store the folder has (through the store seam): an entry 6 days old is
+ * pushed and returned; one older than the promised 7 days plus the store's own deletion
+ * granularity (Loki: none; VictoriaLogs: whole UTC days, finding F6) is not returned.
+ * With Loki also: the effective limits (GET /config) are 168h, and an entry 8 days old is
+ * refused with 400 "timestamp too old", oldest acceptable now − 168h.
  */
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +25,7 @@ import { resolveBinary } from '../harness/stack/binaries.ts';
 import type { StackEnv } from '../harness/engine/stack-checks.ts';
 import { step } from '../harness/engine/steps.ts';
 import { noAlertsExcept } from '../harness/engine/checks.ts';
-import { RetentionProbe, configuredTargetsUp, lokiAcceptsYoung, lokiRefusesOld, lokiRetentionIs, lokiReturns, prometheusBlocksOnDisk, prometheusRetentionIs, unscaledPromql } from '../harness/engine/stack-checks.ts';
+import { RetentionProbe, configuredTargetsUp, logStoreKeeps, lokiAcceptsYoung, lokiRefusesOld, lokiRetentionIs, lokiReturns, prometheusBlocksOnDisk, prometheusRetentionIs, unscaledPromql } from '../harness/engine/stack-checks.ts';
 import { SEED_LOKI_RETENTION, SEED_PROMETHEUS_RETENTION } from '../harness/check/seed.ts';
 
 const DAY = 86_400_000;
@@ -69,12 +71,13 @@ const has = (a: Age) => unscaledPromql(count(a), (v) => v.length === 1 && v[0]!.
 const gone = (a: Age) => unscaledPromql(count(a), (v) => v.length === 0, `is empty: the block ${AGES[a] / DAY}d old was deleted by retention`);
 const inBlocks = (a: Age) => (b: { minTime: number; maxTime: number }) => b.minTime <= tsOf(a) && tsOf(a) <= b.maxTime;
 
-const loki = new RetentionProbe(8 * DAY, 6 * DAY);
+/** Refused: older than the promise plus VictoriaLogs' one-day granularity; kept: well inside it. */
+const logs = new RetentionProbe(8 * DAY + 2 * 3_600_000, 6 * DAY);
 
 export default defineScenario({
   name: 'retention',
-  title: 'Prometheus keeps 15 days and deletes older blocks; Loki refuses entries older than 168h and keeps newer ones',
-  description: 'Retention read from the running components and proven by queries: backfilled TSDB blocks either side of 15 days, and Loki pushes either side of 7 days.',
+  title: 'Prometheus keeps 15 days and deletes older blocks; the log store keeps entries younger than 7 days and not older ones',
+  description: 'Retention read from the running components and proven by queries: backfilled TSDB blocks either side of 15 days, and log pushes either side of 7 days (through the store seam; with Loki, its limits and 400 answers too).',
   nominalDuration: '5m',
   steadyState: [configuredTargetsUp(), noAlertsExcept([])],
   method: [
@@ -89,11 +92,19 @@ export default defineScenario({
     step.eventually(unscaledPromql('(time() - prometheus_tsdb_lowest_timestamp_seconds) / 86400', (v) => v.length === 1 && v[0]!.value < 15 && v[0]!.value > 9, 'is under 15 days (the oldest sample left is the 10-day-old one)'), real(30000), "Prometheus's oldest sample is younger than 15 days"),
     step.eventually(prometheusBlocksOnDisk((bs) => !bs.some(inBlocks('old')) && bs.some(inBlocks('kept')) && bs.some(inBlocks('recent')), 'has no block 20 days old, and still the 10-day-old and recent ones'), real(30000)),
 
-    step.eventually(lokiRetentionIs(SEED_LOKI_RETENTION), real(10000)),
-    step.eventually(lokiRefusesOld(loki, SEED_LOKI_RETENTION), real(10000)),
-    step.eventually(lokiAcceptsYoung(loki), real(10000)),
-    step.eventually(lokiReturns(loki, 'kept', true), real(30000), `the 6-day-old entry is returned (kept: younger than ${SEED_LOKI_RETENTION})`),
-    step.eventually(lokiReturns(loki, 'refused', false), real(10000), 'nothing is stored 8 days back'),
+    ...step.requiring(
+      ['log-pipeline'],
+      step.eventually(logStoreKeeps(logs, 'kept', SEED_LOKI_RETENTION), real(30000)),
+      step.eventually(logStoreKeeps(logs, 'refused', SEED_LOKI_RETENTION), real(10000)),
+    ),
+    ...step.requiring(
+      ['loki'],
+      step.eventually(lokiRetentionIs(SEED_LOKI_RETENTION), real(10000)),
+      step.eventually(lokiRefusesOld(logs, SEED_LOKI_RETENTION), real(10000)),
+      step.eventually(lokiAcceptsYoung(logs), real(10000)),
+      step.eventually(lokiReturns(logs, 'kept', true), real(30000), `the 6-day-old entry is returned (kept: younger than ${SEED_LOKI_RETENTION})`),
+      step.eventually(lokiReturns(logs, 'refused', false), real(10000), 'nothing is stored 8 days back'),
+    ),
   ],
   rollbacks: [],
   expectedAlerts: [],

@@ -8,8 +8,8 @@
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
 import { noAlertsExcept, promql } from '../harness/engine/checks.ts';
-import { configuredTargetsUp, scrapeDurationsBelowTimeout, targetLabelsAsConfigured } from '../harness/engine/stack-checks.ts';
-import { SEED_PROMQL_EXAMPLES as Q, SEED_SCRAPE_JOBS } from '../harness/check/seed.ts';
+import { configuredTargetsUp, scrapeDurationsBelowTimeout, seedJobsUp, targetLabelsAsConfigured } from '../harness/engine/stack-checks.ts';
+import { SEED_PROMQL_EXAMPLES as Q } from '../harness/check/seed.ts';
 import { allServices } from '../fake-services/catalog.ts';
 import type { TimingModel } from '../harness/engine/timing.ts';
 
@@ -26,7 +26,7 @@ export default defineScenario({
   steadyState: [configuredTargetsUp(), noAlertsExcept([])],
   method: [
     step.eventually(configuredTargetsUp(), detect),
-    step.eventually(promql('count by (job) (up == 1)').where((v) => SEED_SCRAPE_JOBS.every((j) => v.some((s) => s.labels.job === j && s.value >= 1)), `has every seed job with an up target: ${SEED_SCRAPE_JOBS.join(', ')}`), detect, "the seed's eight scrape jobs each have an up target"),
+    step.eventually(seedJobsUp(), detect),
     step.eventually(targetLabelsAsConfigured(), detect),
     step.eventually(promql('count by (service, service_group) (up{service!=""})').where((v) => SERVICES.every((n) => v.some((s) => s.labels.service === n && s.labels.service_group)), 'has a service and service_group for the coordinator and all 16 MCP services'), detect, 'every service is in up with its service and service_group labels'),
     step.always(scrapeDurationsBelowTimeout('5m'), '1m', 'every scrape stays below its timeout through the window'),

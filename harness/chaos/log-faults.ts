@@ -15,7 +15,8 @@ import { serviceByName } from '../../fake-services/catalog.ts';
 import type { CustomStep, FaultStep } from '../engine/scenario.ts';
 import type { FaultModule } from './fault-module.ts';
 import { serviceFault } from './service-faults.ts';
-import { predictBurst, type LogWindow } from '../engine/log-delivery.ts';
+import { predictBurst, type LogWindow } from '../engine/log-window.ts';
+import { SEED_LOG_INGESTION_BYTES_PER_SECOND } from '../check/seed.ts';
 
 export interface MultiServiceFaultParams {
   services: string[];
@@ -87,9 +88,9 @@ export function driveRequests(service: string, tool: string, opts: DriveOptions 
 }
 
 export interface LimitBurstOptions {
-  /** Offered rate as a fraction of Loki's ingestion_rate_mb (read from the rendered config), e.g. 0.75 or 1.5. */
+  /** Offered rate as a fraction of the promised ingestion rate (the seed's 16 MB/s), e.g. 0.75 or 1.5. */
   fractionOfLimit: number;
-  /** Burst length in real seconds: Loki's limits are rates and bucket sizes, which the time scale does not touch. */
+  /** Burst length in real seconds: ingestion limits are rates and bucket sizes, which the time scale does not touch. */
   seconds: number;
   /** Bytes per line (default 4000). */
   lineBytes?: number;
@@ -98,19 +99,20 @@ export interface LimitBurstOptions {
 }
 
 /**
- * A log burst sized against Loki's tenant limit as configured: the services together
- * write `fractionOfLimit` × ingestion_rate_mb for `seconds`. Records the plan and what
- * the limits predict (predictBurst) in the window, for `win.delivered` and `win.limiter`.
+ * A log burst sized against the promised ingestion rate (the seed's 16 MB/s, not the
+ * config's limit): the services together write `fractionOfLimit` × that rate for
+ * `seconds`. Records the plan and what the configured limits predict (predictBurst) in
+ * the window, for `win.delivered` and `win.limiter`.
  */
 export function limitBurst(win: LogWindow, services: string[], o: LimitBurstOptions): FaultStep {
   const lineBytes = o.lineBytes ?? 4000;
-  const label = `log burst at ${o.fractionOfLimit} × Loki's ingestion limit for ${o.seconds}s on ${services.length} services (${lineBytes}-byte lines)`;
+  const label = `log burst at ${o.fractionOfLimit} × the promised 16 MB/s for ${o.seconds}s on ${services.length} services (${lineBytes}-byte lines)`;
   const module: FaultModule<MultiServiceFaultParams> = {
     kind: 'service-fault',
     describe: () => label,
     async inject(ctx, p) {
       const limits = win.limits();
-      const bytesPerSecond = o.fractionOfLimit * limits.loki.ingestionRateBytes;
+      const bytesPerSecond = o.fractionOfLimit * SEED_LOG_INGESTION_BYTES_PER_SECOND;
       const linesPerSecondPerService = Math.max(1, Math.round(bytesPerSecond / services.length / lineBytes));
       const fault = { kind: 'log-burst' as const, linesPerSecond: linesPerSecondPerService, durationSeconds: o.seconds, lineBytes };
       const ids = await multiServiceFault.inject(ctx, { services, fault });

@@ -7,8 +7,17 @@ import type { FaultContext, FaultModule } from './fault-module.ts';
 import type { ComponentName } from '../stack/port-plan.ts';
 
 export interface ProcessTarget {
-  /** A fake service name (terminal-mcp) or a stack component (loki, promtail, ...). */
+  /**
+   * A fake service name (terminal-mcp), a stack component (prometheus, loki, ...), or
+   * `log-store` / `log-shipper`: whichever store and shipper the folder declares.
+   */
   target: string;
+}
+
+/** The process a target names in this run (the log pipeline aliases resolved). */
+export function resolveTarget(ctx: FaultContext, target: string): string {
+  const p = ctx.env.stack.config.logPipeline;
+  return target === 'log-store' ? p.store : target === 'log-shipper' ? p.shipper : target;
 }
 
 function isService(ctx: FaultContext, name: string): boolean {
@@ -28,10 +37,11 @@ export const killProcess: FaultModule<ProcessTarget> = {
   kind: 'kill',
   describe: (p) => `kill -9 ${p.target}`,
   async inject(ctx, p) {
-    await ctx.env.stack.process(p.target).kill();
+    await ctx.env.stack.process(resolveTarget(ctx, p.target)).kill();
   },
   async clear(ctx, p) {
-    if (!ctx.env.stack.process(p.target).running) await restart(ctx, p.target);
+    const t = resolveTarget(ctx, p.target);
+    if (!ctx.env.stack.process(t).running) await restart(ctx, t);
   },
 };
 
@@ -39,10 +49,10 @@ export const freezeProcess: FaultModule<ProcessTarget> = {
   kind: 'freeze',
   describe: (p) => `freeze ${p.target} (SIGSTOP)`,
   async inject(ctx, p) {
-    await ctx.env.stack.process(p.target).freeze();
+    await ctx.env.stack.process(resolveTarget(ctx, p.target)).freeze();
   },
   async clear(ctx, p) {
-    await ctx.env.stack.process(p.target).thaw();
+    await ctx.env.stack.process(resolveTarget(ctx, p.target)).thaw();
   },
 };
 
@@ -51,9 +61,10 @@ export const componentOutage: FaultModule<ProcessTarget> = {
   kind: 'outage',
   describe: (p) => `stop ${p.target}`,
   async inject(ctx, p) {
-    await ctx.env.stack.process(p.target).stop();
+    await ctx.env.stack.process(resolveTarget(ctx, p.target)).stop();
   },
   async clear(ctx, p) {
-    if (!ctx.env.stack.process(p.target).running) await restart(ctx, p.target);
+    const t = resolveTarget(ctx, p.target);
+    if (!ctx.env.stack.process(t).running) await restart(ctx, t);
   },
 };

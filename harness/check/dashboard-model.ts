@@ -278,8 +278,11 @@ export function resolveDatasource(ref: Json, all: ProvisionedDatasource[], d?: D
   return { ok: true, datasource: hit, via: `uid ${uidOrName}` };
 }
 
-export function languageOf(datasourceType: string): QueryLanguage | undefined {
-  return datasourceType === 'prometheus' ? 'promql' : datasourceType === 'loki' ? 'logql' : undefined;
+/** A panel's query language: the grammar-checked ones, and VictoriaLogs' LogsQL (no published grammar). */
+export type PanelLanguage = QueryLanguage | 'logsql';
+
+export function languageOf(datasourceType: string): PanelLanguage | undefined {
+  return datasourceType === 'prometheus' ? 'promql' : datasourceType === 'loki' ? 'logql' : datasourceType === 'victoriametrics-logs-datasource' ? 'logsql' : undefined;
 }
 
 // ---------------------------------------------------------------- variables

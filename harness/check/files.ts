@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { REQUIRED_FILES } from '../render/render.ts';
+import { logPipelineFiles } from '../logs/pipeline.ts';
 import { FindingSink, type Finding } from './findings.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -48,7 +49,7 @@ function jsonErrorKey(text: string, message: string): string {
 export function checkFiles(monitoringDir: string, show: (f: string) => string): ParsedFiles {
   const sink = new FindingSink('config files present and valid');
   const docs = new Map<string, Json>();
-  for (const f of REQUIRED_FILES) {
+  for (const f of [...REQUIRED_FILES, ...logPipelineFiles(monitoringDir)]) {
     if (!existsSync(join(monitoringDir, f))) sink.add(show(join(monitoringDir, f)), '(file)', `missing: the seed's layout needs ${f}`, `add ${f} to the monitoring folder`);
   }
   for (const file of walk(monitoringDir)) {

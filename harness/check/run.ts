@@ -15,7 +15,8 @@ import { checkGrafana } from './dashboards.ts';
 import { checkFiles } from './files.ts';
 import type { Finding } from './findings.ts';
 import { checkScrapeConfig, scrapeTargets } from './scrape.ts';
-import { runToolCheck, toolChecks, toolFindings } from './tools.ts';
+import { detectLogPipeline } from '../logs/pipeline.ts';
+import { runToolCheck, toolCheckNames, toolChecks, toolFindings, unavailableReason } from './tools.ts';
 
 export interface CheckOptions {
   monitoringDir: string;
@@ -62,7 +63,7 @@ export function runChecks(o: CheckOptions): CheckResult[] {
   const promFile = join(dir, 'prometheus/prometheus.yml');
   const prom = files.docs.get(promFile);
 
-  if (prom) results.push({ name: 'required scrape jobs; all 16 MCP services instrumented', findings: checkScrapeConfig(prom, show(promFile)) });
+  if (prom) results.push({ name: 'required scrape jobs; all 16 MCP services instrumented', findings: checkScrapeConfig(prom, show(promFile), storeJobOf(dir)) });
   else results.push({ name: 'required scrape jobs; all 16 MCP services instrumented', findings: [], skipped: `${show(promFile)} is missing or invalid` });
 
   const provisioning = join(dir, 'grafana/provisioning');
@@ -83,7 +84,7 @@ export function runChecks(o: CheckOptions): CheckResult[] {
     const checks = rendered ? toolChecks(rendered) : [];
     // One problem, one finding: promtool check config also reports the rule files' problems.
     const reported = new Set<string>();
-    const names = ['promtool check rules', 'promtool check config', 'amtool check-config', 'loki -verify-config', 'promtail -check-syntax'];
+    const names = toolCheckNames(rendered);
     for (const name of names) {
       if (!rendered) {
         results.push({ name, findings: [], skipped: `the folder could not be rendered for the tools: ${renderError}` });
@@ -92,6 +93,11 @@ export function runChecks(o: CheckOptions): CheckResult[] {
       const mine = checks.filter((c) => c.name === name);
       if (mine.length === 0) {
         results.push({ name, findings: [], skipped: 'nothing to check (no rule files)' });
+        continue;
+      }
+      const missing = mine.map(unavailableReason).find((x) => x !== undefined);
+      if (missing) {
+        results.push({ name, findings: [], skipped: missing });
         continue;
       }
       const findings: Finding[] = [];
@@ -121,4 +127,13 @@ export function runChecks(o: CheckOptions): CheckResult[] {
     }
   }
   return results;
+}
+
+/** The job that scrapes the folder's log store, or the seed's when the pipeline cannot be told (its files are then reported missing). */
+function storeJobOf(dir: string): string {
+  try {
+    return detectLogPipeline(dir).storeJob;
+  } catch {
+    return 'loki';
+  }
 }

@@ -9,7 +9,7 @@
 import { allServices } from '../../fake-services/catalog.ts';
 import { COMPONENT_PORTS } from '../stack/port-plan.ts';
 import { FindingSink, type Finding } from './findings.ts';
-import { JOB_OF_GROUP, SEED_INFRASTRUCTURE_SERVICES, SEED_SCRAPE_JOBS } from './seed.ts';
+import { JOB_OF_GROUP, SEED_INFRASTRUCTURE_SERVICES, requiredScrapeJobs } from './seed.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -38,7 +38,8 @@ export function scrapeTargets(prom: Json): ScrapeTarget[] {
 const jobKey = (job: string) => `scrape_configs[job_name=${job}]`;
 const targetKey = (t: ScrapeTarget) => `${jobKey(t.job)}.static_configs[${t.staticIndex}].targets[${t.targetIndex}]`;
 
-export function checkScrapeConfig(prom: Json, file: string): Finding[] {
+/** `storeJob`: the job that scrapes the folder's log store (the seed's `loki`, or `victorialogs`). */
+export function checkScrapeConfig(prom: Json, file: string, storeJob = 'loki'): Finding[] {
   const sink = new FindingSink('scrape jobs and targets');
   const jobs = ((prom?.scrape_configs ?? []) as Json[]).map((j) => String(j?.job_name ?? ''));
   const seen = new Set<string>();
@@ -46,7 +47,8 @@ export function checkScrapeConfig(prom: Json, file: string): Finding[] {
     if (seen.has(j)) sink.add(file, `scrape_configs[${i}].job_name`, `job "${j}" is defined twice (Prometheus refuses duplicate job names)`);
     seen.add(j);
   });
-  for (const want of SEED_SCRAPE_JOBS) if (!jobs.includes(want)) sink.add(file, 'scrape_configs', `the required scrape job "${want}" is missing (the seed lists ${SEED_SCRAPE_JOBS.join(', ')})`, `add a job_name: ${want}`);
+  const required = requiredScrapeJobs(storeJob);
+  for (const want of required) if (!jobs.includes(want)) sink.add(file, 'scrape_configs', `the required scrape job "${want}" is missing (the seed lists ${required.join(', ')})`, `add a job_name: ${want}`);
 
   const targets = scrapeTargets(prom);
   for (const s of allServices()) {

@@ -8,6 +8,11 @@ import type { ComponentName } from '../stack/port-plan.ts';
 /** "Scrape jobs", in the seed's order. */
 export const SEED_SCRAPE_JOBS = ['prometheus', 'zen-coordinator', 'mcp-core-services', 'mcp-ai-services', 'mcp-db-wrappers', 'mcp-mqtt', 'infrastructure', 'loki'] as const;
 
+/** The seed's jobs for a folder whose log store is scraped as `storeJob` ("Loki self-monitoring" becomes the store's). */
+export function requiredScrapeJobs(storeJob: string): string[] {
+  return SEED_SCRAPE_JOBS.map((j) => (j === 'loki' ? storeJob : j));
+}
+
 /** The job each service group is scraped under ("mcp-core-services - 10 core services", ...). */
 export const JOB_OF_GROUP: Record<ServiceGroup, string> = {
   coordinator: 'zen-coordinator',
@@ -35,6 +40,9 @@ export const SEED_PROMQL_EXAMPLES = {
 /** "Retention: Default (15 days)" (Prometheus) and "Retention: 7 days (168 hours)" (Loki). */
 export const SEED_PROMETHEUS_RETENTION = '15d';
 export const SEED_LOKI_RETENTION = '168h';
+
+/** "Max ingestion rate: 16MB/s" (Loki's ingestion_rate_mb: 16, i.e. MiB/s): what the log pipeline must take without loss. */
+export const SEED_LOG_INGESTION_BYTES_PER_SECOND = 16 * 1024 * 1024;
 
 /**
  * The containers of the monitoring stack under Compose (the seed's Prometheus, Grafana,

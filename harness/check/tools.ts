@@ -1,9 +1,11 @@
 /**
  * The real tools on a rendered copy of the folder (the bundled config names container
  * paths such as /etc/prometheus/alerts.yml; the renderer maps them into a temp run
- * directory): promtool check config and check rules, amtool check-config, loki
- * -verify-config and promtail -check-syntax. Their messages name the rendered copy; the
- * findings name the file of the folder under test instead.
+ * directory): promtool check config and check rules, amtool check-config, and for the
+ * log pipeline either `otelcol validate` (built here) or loki -verify-config and promtail
+ * -check-syntax (only when the user supplies those AGPL binaries; otherwise skipped out
+ * loud). Their messages name the rendered copy; the findings name the file of the folder
+ * under test instead.
  *
  * Not run, because their Go modules cannot be had here (the Go module proxy answers
  * 403 "This module version is not available." for github.com/cloudflare/pint and
@@ -13,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { RenderedConfig } from '../render/render.ts';
-import { resolveBinary, type BinaryName } from '../stack/binaries.ts';
+import { findUserSupplied, resolveBinary, userSuppliedComponentOf, type BinaryName } from '../stack/binaries.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
 import type { Finding } from './findings.ts';
 
@@ -41,9 +43,31 @@ export function toolChecks(r: RenderedConfig): ToolCheck[] {
     // Rule files and the Alertmanager config name no container path: checked as written.
     ...r.files.ruleFiles.map((f) => ({ name: 'promtool check rules', binary: 'promtool' as const, args: ['check', 'rules', source(f)], file: source(f), rendered: false })),
     { name: 'amtool check-config', binary: 'amtool', args: ['check-config', source(r.files.alertmanager)], file: source(r.files.alertmanager), rendered: false },
-    { name: 'loki -verify-config', binary: 'loki', args: ['-verify-config', `-config.file=${r.files.loki}`], file: r.files.loki, rendered: true },
-    { name: 'promtail -check-syntax', binary: 'promtail', args: ['-check-syntax', `-config.file=${r.files.promtail}`], file: r.files.promtail, rendered: true },
+    ...logPipelineToolChecks(r),
   ];
+}
+
+/** The tool names a folder's checks use, in report order. */
+export function toolCheckNames(r: RenderedConfig | undefined): string[] {
+  const log = r?.logPipeline.store === 'victorialogs' ? ['otelcol validate'] : ['loki -verify-config', 'promtail -check-syntax'];
+  return ['promtool check rules', 'promtool check config', 'amtool check-config', ...log];
+}
+
+function logPipelineToolChecks(r: RenderedConfig): ToolCheck[] {
+  const f = r.files;
+  if (f.otelcol) return [{ name: 'otelcol validate', binary: 'otelcol-harness', args: ['validate', '--config', `file:${f.otelcol}`], file: f.otelcol, rendered: true }];
+  if (!f.loki || !f.promtail) return [];
+  return [
+    { name: 'loki -verify-config', binary: 'loki', args: ['-verify-config', `-config.file=${f.loki}`], file: f.loki, rendered: true },
+    { name: 'promtail -check-syntax', binary: 'promtail', args: ['-check-syntax', `-config.file=${f.promtail}`], file: f.promtail, rendered: true },
+  ];
+}
+
+/** Why a tool cannot run here (a user-supplied binary nobody supplied), or undefined when it can. */
+export function unavailableReason(c: ToolCheck): string | undefined {
+  const owner = userSuppliedComponentOf(c.binary);
+  if (!owner || findUserSupplied(c.binary)) return undefined;
+  return `${c.binary} is ${owner[1].license} and user-supplied, and none was found: ${owner[1].how}`;
 }
 
 /** Runs one tool; a missing binary is the UsageError resolveBinary throws (fix: npm run setup). */

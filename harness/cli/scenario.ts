@@ -159,6 +159,7 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
       configChanges: env.stack.config.changes,
       configWarnings: env.stack.config.warnings,
       timing: runner.timing.describe(),
+      absent: [...env.stack.absent],
     },
   });
   const verdicts: { scenario: string; verdict: Verdict; durationMs: number }[] = [];
@@ -167,13 +168,15 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
     const verdict = await runner.run(scenario);
     verdicts.push({ scenario: scenario.name, verdict, durationMs: Date.now() - s0 });
   }
-  const overall: Verdict = verdicts.every((v) => v.verdict === 'pass') ? 'pass' : verdicts.some((v) => v.verdict === 'error') ? 'error' : 'fail';
+  // Skipped scenarios (an absent user-supplied component) are reported, not failed.
+  const judged = verdicts.filter((v) => v.verdict !== 'skipped');
+  const overall: Verdict = judged.length === 0 && verdicts.length ? 'skipped' : judged.every((v) => v.verdict === 'pass') ? 'pass' : judged.some((v) => v.verdict === 'error') ? 'error' : 'fail';
   bus.emit({ type: 'run-end', verdict: overall, at: new Date().toISOString(), durationMs: Date.now() - t0, runDir: outDir });
   await bus.finish();
   if (!single) writeIndex(outDir, verdicts.map((v) => ({ ...v, reportPath: join(v.scenario, 'report.html') })));
   await runCleanups();
   console.log(`\n${overall.toUpperCase()}: ${verdicts.map((v) => `${v.scenario} ${v.verdict}`).join(', ')}\nReports: ${single ? join(outDir, 'report.html') : join(outDir, 'index.html')}`);
-  process.exit(overall === 'pass' ? 0 : 1);
+  process.exit(overall === 'pass' || overall === 'skipped' ? 0 : 1);
 }
 
 const program = new Command('scenario')

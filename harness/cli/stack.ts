@@ -10,6 +10,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { loadManifest } from '../lib/manifest.ts';
+import type { ComponentName } from '../stack/port-plan.ts';
 import { ControlServer } from '../stack/control-server.ts';
 import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE, type StartedEnvironment } from '../stack/environment.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
@@ -31,14 +33,28 @@ interface UpOptions {
   daemon?: boolean;
 }
 
+/** The folder's log store and shipper: their URLs, or ABSENT with how to supply them. */
+function logRows(env: StartedEnvironment): [string, string, string][] {
+  const t = env.stack.topology;
+  const p = env.stack.config.logPipeline;
+  return [p.store, p.shipper].map((name) => {
+    const absent = env.stack.absent.find((a) => a.name === name);
+    return [LOG_COMPONENT_TITLES[name] ?? name, absent ? 'ABSENT' : t.component[name].url, absent ? absent.how : '-'];
+  });
+}
+
+const LOG_COMPONENT_TITLES: Partial<Record<ComponentName, string>> = { loki: 'Loki API', promtail: 'Promtail', victorialogs: 'VictoriaLogs (LogsQL)', otelcol: 'OpenTelemetry Collector (metrics)' };
+
+/** What `status` probes for each log component: its readiness path. */
+const LOG_READY_PATHS: Partial<Record<ComponentName, string>> = { loki: '/ready', promtail: '/ready', victorialogs: '/health', otelcol: '/metrics' };
+
 function urlTable(env: StartedEnvironment): string {
   const t = env.stack.topology;
   const rows: [string, string, string][] = [
     ['Prometheus', t.component.prometheus.url, '-'],
     ['Alertmanager', t.component.alertmanager.url, '-'],
-    ['Loki API', t.component.loki.url, '-'],
-    ['Promtail', t.component.promtail.url, '-'],
-    ['Grafana', t.component.grafana.url, 'not started by the native backend yet'],
+    ...logRows(env),
+    ['Grafana', t.component.grafana.url, `not started natively (AGPL-3.0, user-supplied): ${loadManifest().userSupplied.grafana!.how}`],
     ['MQTT (Mosquitto)', `mqtt://127.0.0.1:${t.component.mosquitto.port}`, 'anonymous'],
     ['PostgreSQL', `postgresql://127.0.0.1:${t.component.postgres.port}/postgres`, 'postgres (trust)'],
     ['Redis', `redis://127.0.0.1:${t.component.redis.port}`, '-'],
@@ -93,6 +109,7 @@ async function up(o: UpOptions): Promise<void> {
     startedAt: new Date(t0).toISOString(),
     phase: 'ready',
     urls: Object.fromEntries(Object.entries(env.stack.topology.component).map(([k, v]) => [k, v.url])),
+    logComponents: [env.stack.config.logPipeline.store, env.stack.config.logPipeline.shipper].filter((n) => env.stack.has(n)),
   };
   if (o.daemon) writeState(state);
   console.log(`\nAll ready in ${((Date.now() - t0) / 1000).toFixed(1)}s. Run directory: ${env.stack.runDir}\n\n${urlTable(env)}\n`);
@@ -168,8 +185,7 @@ async function status(o: { portOffset?: string }): Promise<void> {
   const checks: [string, string][] = [
     ['prometheus', `${t.component.prometheus.url}/-/ready`],
     ['alertmanager', `${t.component.alertmanager.url}/-/ready`],
-    ['loki', `${t.component.loki.url}/ready`],
-    ['promtail', `${t.component.promtail.url}/ready`],
+    ...(s?.logComponents ?? []).map((n): [string, string] => [n, `${t.component[n].url}${LOG_READY_PATHS[n] ?? '/metrics'}`]),
     ['postgres-exporter', `${t.component['postgres-exporter'].url}/metrics`],
     ['redis-exporter', `${t.component['redis-exporter'].url}/metrics`],
     ['alert-receiver', `${t.component['alert-receiver'].url}/ready`],

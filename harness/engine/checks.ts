@@ -11,10 +11,10 @@ import type { LokiClient } from '../../assertions/loki.ts';
 import type { AlertmanagerClient } from '../../assertions/alertmanager.ts';
 import { scaleQueryDurations } from '../../assertions/time-scale.ts';
 import type { QueryLanguage } from '../../assertions/query-language.ts';
+import type { EnvironmentHandle } from '../stack/handles.ts';
+import type { EvidenceLanguage } from '../../assertions/evidence.ts';
 import type { ReceivedNotification } from '../stack/alert-receiver.ts';
 import type { TimingModel } from './timing.ts';
-import type { RenderedConfig } from '../render/render.ts';
-import type { Topology } from '../stack/topology.ts';
 
 export interface CheckContext {
   prom: PrometheusClient;
@@ -27,7 +27,7 @@ export interface CheckContext {
   notificationsFrom: number;
   scenarioStartMs: number;
   /** The running stack's rendered config and topology (data dirs), for checks that read them. */
-  env?: { stack: { config: RenderedConfig; topology: Topology } };
+  env?: EnvironmentHandle;
 }
 
 export interface Check {
@@ -36,7 +36,7 @@ export interface Check {
   queries: { language: QueryLanguage; expr: string }[];
   probe(ctx: CheckContext): Probe;
   /** The query the evidence shows (after time scaling). */
-  evidenceQuery(ctx: CheckContext): { query: string; language: QueryLanguage };
+  evidenceQuery(ctx: CheckContext): { query: string; language: EvidenceLanguage };
 }
 
 const fmtLabels = (l: Record<string, string>): string =>

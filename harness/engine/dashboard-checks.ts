@@ -18,11 +18,13 @@
  */
 import { PrometheusClient, type VectorSample } from '../../assertions/prometheus.ts';
 import { LokiClient } from '../../assertions/loki.ts';
+import { VictoriaLogsClient } from '../../assertions/victorialogs.ts';
+import type { EvidenceLanguage } from '../../assertions/evidence.ts';
 import type { ObservedSeries } from '../../assertions/evidence.ts';
 import type { ProbeResult } from '../../assertions/expectations.ts';
 import { scaleQueryDurations } from '../../assertions/time-scale.ts';
 import type { GrafanaVariableValue, QueryLanguage } from '../../assertions/query-language.ts';
-import { interpolateTarget, labelValuesQuery, languageOf, loadDatasources, provisionedDashboards, resolveDatasource, targetsOf, type Dashboard, type PanelTarget, type ProvisionedDatasource, type TimeSettings } from '../check/dashboard-model.ts';
+import { interpolateTarget, labelValuesQuery, languageOf, type PanelLanguage, loadDatasources, provisionedDashboards, resolveDatasource, targetsOf, type Dashboard, type PanelTarget, type ProvisionedDatasource, type TimeSettings } from '../check/dashboard-model.ts';
 import { checkGrafana } from '../check/dashboards.ts';
 import type { Check, CheckContext } from './checks.ts';
 import type { TimingModel } from './timing.ts';
@@ -43,7 +45,7 @@ export interface ResolvedPanelTarget {
   dashboard: Dashboard;
   target: PanelTarget;
   datasource: ProvisionedDatasource;
-  language: QueryLanguage;
+  language: PanelLanguage;
   /** Interpolated, nominal (as Grafana would send it at real time). */
   query: string;
   /** Interpolated and time-scaled: what is sent. */
@@ -80,11 +82,12 @@ export function resolvePanelTarget(ctx: CheckContext, sel: PanelSelector): Resol
   if (!language) throw new Error(`${target.key}: datasource type ${r.datasource.type} has no query language the harness evaluates`);
   const { query, time } = interpolateTarget(d, target, r.datasource, sel.variables);
   const scale = ctx.timing.scale;
-  const sent = scale === 1 ? query : scaleQueryDurations(language, query, scale);
+  // LogsQL is sent as written: the log panel's query has no range to scale (its time range is the request's).
+  const sent = scale === 1 || language === 'logsql' ? query : scaleQueryDurations(language, query, scale);
   return { dashboard: d, target, datasource: r.datasource, language, query, sent, time, rangeMs: Math.max(1000, time.rangeMs * scale), stepMs: Math.max(100, time.intervalMs * scale) };
 }
 
-const clients = new Map<string, PrometheusClient | LokiClient>();
+const clients = new Map<string, PrometheusClient | LokiClient | VictoriaLogsClient>();
 function promAt(r: ResolvedPanelTarget, ctx: CheckContext): PrometheusClient {
   const url = r.datasource.url;
   if (!url) return ctx.prom;
@@ -97,6 +100,14 @@ function lokiAt(r: ResolvedPanelTarget, ctx: CheckContext): LokiClient {
   if (!url) return ctx.loki;
   let c = clients.get(`l ${url}`) as LokiClient | undefined;
   if (!c) clients.set(`l ${url}`, (c = new LokiClient(url)));
+  return c;
+}
+
+function victoriaLogsAt(r: ResolvedPanelTarget): VictoriaLogsClient {
+  const url = r.datasource.url;
+  if (!url) throw new Error(`datasource ${r.datasource.uid ?? r.datasource.name} has no url`);
+  let c = clients.get(`v ${url}`) as VictoriaLogsClient | undefined;
+  if (!c) clients.set(`v ${url}`, (c = new VictoriaLogsClient(url)));
   return c;
 }
 
@@ -146,7 +157,7 @@ class PanelCheck implements Check {
     private readonly memory?: PanelMemory,
   ) {}
 
-  evidenceQuery(ctx: CheckContext): { query: string; language: QueryLanguage } {
+  evidenceQuery(ctx: CheckContext): { query: string; language: EvidenceLanguage } {
     try {
       const r = resolvePanelTarget(ctx, this.sel);
       return { query: r.sent, language: r.language };
@@ -161,16 +172,21 @@ class PanelCheck implements Check {
       const mem = this.memory ?? new PanelMemory();
       const where = { file: r.dashboard.file, field: r.target.key };
       const m = this.mode;
-      if (r.language === 'logql') {
+      if (r.language === 'logql' || r.language === 'logsql') {
         // Data: the dashboard's range, as Grafana shows it; lines for a test: since the scenario began.
         const start = m.kind === 'logs' ? ctx.scenarioStartMs - 5000 : Date.now() - r.rangeMs;
-        const res = await lokiAt(r, ctx).queryRange(r.sent, new Date(start), new Date(), { limit: r.target.maxLines ?? 1000, direction: 'backward', where });
-        const lines: LogLine[] = res.streams.flatMap((s) => s.entries.map((e) => ({ labels: s.labels, line: e.line, tsNs: e.tsNs })));
+        const limit = r.target.maxLines ?? 1000;
+        const lines: LogLine[] =
+          r.language === 'logql'
+            ? (await lokiAt(r, ctx).queryRange(r.sent, new Date(start), new Date(), { limit, direction: 'backward', where })).streams.flatMap((s) => s.entries.map((e) => ({ labels: s.labels, line: e.line, tsNs: e.tsNs })))
+            : (await victoriaLogsAt(r).query(r.sent, { start: new Date(start), end: new Date(), limit })).map((e) => ({ labels: e.stream, line: e.msg, tsNs: e.timeNs }));
         const ok = m.kind === 'logs' ? m.test(lines, mem) : lines.length > 0;
+        const streams = new Map<string, LogLine[]>();
+        for (const l of lines) streams.set(fmtLabels(l.labels), [...(streams.get(fmtLabels(l.labels)) ?? []), l]);
         return {
           ok,
-          observed: { query: r.sent, lines: lines.length, streams: res.streams.length, sample: lines.slice(0, 5).map((l) => `${fmtLabels(l.labels)} ${l.line}`) },
-          series: res.streams.slice(0, 20).map((s) => ({ labels: s.labels, lines: s.entries.slice(0, 10).map((e): [string, string] => [new Date(Number(e.tsNs / 1_000_000n)).toISOString(), e.line]) })),
+          observed: { query: r.sent, lines: lines.length, streams: streams.size, sample: lines.slice(0, 5).map((l) => `${fmtLabels(l.labels)} ${l.line}`) },
+          series: [...streams.values()].slice(0, 20).map((ls) => ({ labels: ls[0]!.labels, lines: ls.slice(0, 10).map((e): [string, string] => [new Date(Number(e.tsNs / 1_000_000n)).toISOString(), e.line]) })),
         };
       }
       const prom = promAt(r, ctx);

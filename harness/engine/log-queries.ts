@@ -24,115 +24,16 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SyntaxNode } from '@lezer/common';
-import { validateQuery } from '../../assertions/query-language.ts';
-import { LokiClient } from '../../assertions/loki.ts';
 import type { ProbeResult } from '../../assertions/expectations.ts';
 import { allServices } from '../../fake-services/catalog.ts';
 import type { Check } from './checks.ts';
-import { compressRanges, fetchAllEntries, forEachLine, formatRanges, parseSeq, type Cut, type LogWindow } from './log-delivery.ts';
+import { compressRanges, formatRanges, parseSeq } from '../logs/ledger.ts';
+import { compileQuery, type CompiledLogQuery } from '../logs/query-match.ts';
+import { queryFor, type LogQuery, type LogStore } from '../logs/log-store.ts';
+import { openLogPipeline } from '../logs/open.ts';
+import { forEachLine, type Cut, type LogWindow } from './log-window.ts';
 
-// ---------------------------------------------------------------------------------------
-// A log query as JavaScript: stream selector + line filters
-// ---------------------------------------------------------------------------------------
-
-export interface LabelMatcher {
-  name: string;
-  op: '=' | '!=' | '=~' | '!~';
-  value: string;
-}
-
-export interface LineFilter {
-  op: '|=' | '!=' | '|~' | '!~';
-  value: string;
-}
-
-export interface CompiledLogQuery {
-  expr: string;
-  matchers: LabelMatcher[];
-  filters: LineFilter[];
-  /** Does the stream selector select a stream with these labels? */
-  selects(labels: Record<string, string>): boolean;
-  /** Do the line filters keep this line? */
-  keeps(line: string): boolean;
-}
-
-/** A LogQL string literal's value: "..." with Go escapes, or `...` raw. */
-export function decodeLogQLString(lit: string): string {
-  if (lit.startsWith('`')) return lit.slice(1, -1);
-  try {
-    return JSON.parse(lit) as string;
-  } catch {
-    return lit.slice(1, -1).replace(/\\(.)/g, '$1');
-  }
-}
-
-/**
- * An RE2 pattern as a JavaScript RegExp: leading flag groups (`(?i)`, `(?s)`, `(?is)`)
- * become flags; `anchored` wraps it as Loki does for label matchers (full match).
- */
-export function re2ToRegExp(pattern: string, anchored: boolean): RegExp {
-  let flags = '';
-  let body = pattern;
-  for (let m = /^\(\?([imsU]+)\)/.exec(body); m; m = /^\(\?([imsU]+)\)/.exec(body)) {
-    for (const f of m[1]!) if ('ims'.includes(f) && !flags.includes(f)) flags += f;
-    body = body.slice(m[0].length);
-  }
-  return new RegExp(anchored ? `^(?:${body})$` : body, flags);
-}
-
-/** Compiles a log query made of a stream selector and line filters (no parsers, no line_format). */
-export function compileLogQuery(expr: string): CompiledLogQuery {
-  const tree = validateQuery('logql', expr);
-  const text = (n: SyntaxNode) => expr.slice(n.from, n.to);
-  const matchers: LabelMatcher[] = [];
-  const filters: LineFilter[] = [];
-  const unsupported: string[] = [];
-  tree.iterate({
-    enter: (ref: { node: SyntaxNode }) => {
-      const n = ref.node;
-      if (n.name === 'Matcher') {
-        const id = n.getChild('Identifier');
-        const str = n.getChild('String');
-        const op = n.getChild('Eq') ?? n.getChild('Neq') ?? n.getChild('Re') ?? n.getChild('Nre');
-        if (!id || !str || !op) throw new Error(`cannot read matcher ${text(n)}`);
-        matchers.push({ name: text(id), op: text(op) as LabelMatcher['op'], value: decodeLogQLString(text(str)) });
-        return false;
-      }
-      if (n.name === 'LineFilter') {
-        const f = n.getChild('Filter');
-        const str = n.getChild('String');
-        if (!f || !str || n.getChild('FilterOp')) throw new Error(`unsupported line filter ${text(n)}`);
-        filters.push({ op: text(f) as LineFilter['op'], value: decodeLogQLString(text(str)) });
-        return false;
-      }
-      if (/^(LabelParser|JsonExpressionParser|LogfmtParser|LogfmtExpressionParser|LabelFilter|LineFormatExpr|LabelFormatExpr|DecolorizeExpr|DropLabelsExpr|KeepLabelsExpr|MetricExpr|RangeAggregationExpr|VectorAggregationExpr)$/.test(n.name)) {
-        unsupported.push(text(n));
-        return false;
-      }
-      return undefined;
-    },
-  });
-  if (unsupported.length) throw new Error(`compileLogQuery: only stream selectors and line filters are supported; "${unsupported[0]}" is not`);
-  if (matchers.length === 0) throw new Error(`compileLogQuery: no stream selector in ${expr}`);
-  const labelTests = matchers.map((m) => {
-    if (m.op === '=' || m.op === '!=') return (l: Record<string, string>) => ((l[m.name] ?? '') === m.value) === (m.op === '=');
-    const re = re2ToRegExp(m.value, true);
-    return (l: Record<string, string>) => re.test(l[m.name] ?? '') === (m.op === '=~');
-  });
-  const lineTests = filters.map((f) => {
-    if (f.op === '|=' || f.op === '!=') return (line: string) => line.includes(f.value) === (f.op === '|=');
-    const re = re2ToRegExp(f.value, false);
-    return (line: string) => re.test(line) === (f.op === '|~');
-  });
-  return {
-    expr,
-    matchers,
-    filters,
-    selects: (labels) => labelTests.every((t) => t(labels)),
-    keeps: (line) => lineTests.every((t) => t(line)),
-  };
-}
+export { compileLogQuery, compileLogsQuery, decodeLogQLString, re2ToRegExp, type CompiledLogQuery, type LabelMatcher, type LineFilter } from '../logs/query-match.ts';
 
 // ---------------------------------------------------------------------------------------
 // Lines of the fake services' logs
@@ -238,14 +139,13 @@ export function serviceLabels(name: string, group: string): Record<string, strin
   return { container: name, service: name, service_group: group };
 }
 
-/** Runs the audit once for a fixed cut: pure apart from reading files and Loki. */
-export async function auditQuery(win: LogWindow, expr: string, opts: QueryAuditOptions, cut: Cut): Promise<{ ok: boolean; summary: string; services: AuditedService[]; samples: [string, string][] }> {
-  const q = compileLogQuery(expr);
+/** Runs the audit once for a fixed cut: pure apart from reading files and the store. */
+export async function auditQuery(win: LogWindow, q: CompiledLogQuery, opts: QueryAuditOptions, cut: Cut): Promise<{ ok: boolean; summary: string; services: AuditedService[]; samples: [string, string][] }> {
   const limits = win.limits();
   const mark = win.marked;
   const services = win.services();
-  const loki = new LokiClient(win.environment.stack.url('loki'), { timeoutMs: 30_000 });
-  const stored = await fetchAllEntries(loki, expr, BigInt(mark.atMs - 10_000) * 1_000_000n, BigInt(Date.now() + 5_000) * 1_000_000n, limits.loki.maxEntriesPerQuery);
+  const store = win.store();
+  const stored = await store.queryLines(q.expr, mark.atMs - 10_000, Date.now() + 5_000, limits.store.maxEntriesPerQuery);
   const returnedBy = new Map<string, Set<number>>();
   const unattributed: string[] = [];
   for (const e of stored) {
@@ -267,7 +167,7 @@ export async function auditQuery(win: LogWindow, expr: string, opts: QueryAuditO
   for (const svc of services) {
     const lines = windowLines(win, svc.name, cut);
     const selected = q.selects(serviceLabels(svc.name, svc.group));
-    const dropped = (l: LogLine) => !limits.loki.maxLineSizeTruncate && l.bytes > limits.loki.maxLineSize;
+    const dropped = (l: LogLine) => !limits.store.maxLineSizeTruncate && limits.store.maxLineSize > 0 && l.bytes > limits.store.maxLineSize;
     const expected = new Set(selected ? lines.filter((l) => !dropped(l) && q.keeps(l.raw)).map((l) => l.seq) : []);
     const returned = returnedBy.get(svc.name) ?? new Set<number>();
     const bySeq = new Map(lines.map((l) => [l.seq, l]));
@@ -315,19 +215,30 @@ export async function auditQuery(win: LogWindow, expr: string, opts: QueryAuditO
   return { ok: problems.length === 0, summary: problems.length ? `${problems.join(' | ')} — ${head}` : head, services: results, samples };
 }
 
-/** Check: the query returns exactly what the log files say it should, all the fault's lines, and nothing from healthy services. */
-export function logQueryAudit(win: LogWindow, expr: string, opts: QueryAuditOptions): Check {
-  compileLogQuery(expr); // fail at load time on an unsupported query
-  const title = opts.title ?? `${expr} returns the fault's lines on ${opts.faultOn.join(', ')} and nothing from healthy services`;
+/**
+ * Check: the query returns exactly what the log files say it should, all the fault's
+ * lines, and nothing from healthy services. The query is given once per language; the
+ * store runs the one in its own, and a store whose language the scenario did not give
+ * makes the check fail loudly rather than pass unexamined.
+ */
+export function logQueryAudit(win: LogWindow, query: LogQuery, opts: QueryAuditOptions): Check {
+  for (const [language, expr] of Object.entries(query) as [keyof LogQuery, string][]) compileQuery(language, expr); // fail at load time on an unsupported query
+  const shown = query.logql ?? query.logsql ?? '';
+  const title = opts.title ?? `${shown} returns the fault's lines on ${opts.faultOn.join(', ')} and nothing from healthy services`;
+  const expr = (): string => {
+    const e = queryFor(win.store(), query);
+    if (!e) throw new Error(`the scenario gives this query in ${Object.keys(query).join(', ')}, not in ${win.store().language} (the ${win.store().kind} store's language)`);
+    return e;
+  };
   return {
     title,
-    queries: [{ language: 'logql', expr }],
-    evidenceQuery: () => ({ query: expr, language: 'logql' }),
+    queries: query.logql ? [{ language: 'logql', expr: query.logql }] : [],
+    evidenceQuery: () => ({ query: expr(), language: win.store().language }),
     probe: () => {
       let cut: Cut | undefined;
       return async (): Promise<ProbeResult> => {
         cut ??= await win.cut(win.services());
-        const a = await auditQuery(win, expr, opts, cut);
+        const a = await auditQuery(win, compileQuery(win.store().language, expr()), opts, cut);
         return {
           ok: a.ok,
           observed: { summary: a.summary, cutAt: new Date(cut.atMs).toISOString(), services: a.services.filter((s) => s.expected || s.returned || s.faultLines).map((s) => ({ ...s, missing: s.missing.slice(0, 20), unexpected: s.unexpected.slice(0, 20), returnedNotGenuine: s.returnedNotGenuine.slice(0, 20) })) },
@@ -397,6 +308,9 @@ export function panelQueryWithAllVariables(expr: string): string {
   return expr.replace(/\$\{(\w+)(?::\w+)?\}|\[\[(\w+)(?::\w+)?\]\]|\$(\w+)/g, '.*');
 }
 
+/** The Grafana datasource type of each log store. */
+export const LOG_DATASOURCE_TYPES = { loki: 'loki', victorialogs: 'victoriametrics-logs-datasource' } as const;
+
 /** Check: the dashboard panel's own query (read from the rendered provisioning at run time) passes the same audit. */
 export function dashboardPanelAudit(win: LogWindow, panelTitle: string, opts: QueryAuditOptions): Check {
   const title = opts.title ?? `dashboard panel "${panelTitle}" query returns the injected errors and nothing from healthy services`;
@@ -404,15 +318,17 @@ export function dashboardPanelAudit(win: LogWindow, panelTitle: string, opts: Qu
   return {
     title,
     queries: [],
-    evidenceQuery: () => ({ query: expr || `(query of the "${panelTitle}" panel)`, language: 'logql' }),
+    evidenceQuery: () => ({ query: expr || `(query of the "${panelTitle}" panel)`, language: win.store().language }),
     probe: () => {
       let cut: Cut | undefined;
       return async (): Promise<ProbeResult> => {
         const found = findPanelQuery(win.environment.stack.config.files.grafanaProvisioning, panelTitle);
-        if (found.datasource && found.datasource !== 'loki') throw new Error(`panel "${panelTitle}" queries ${found.datasource}, not Loki`);
+        const store = win.store();
+        const wanted = LOG_DATASOURCE_TYPES[store.kind];
+        if (found.datasource && found.datasource !== wanted) throw new Error(`panel "${panelTitle}" queries a ${found.datasource} datasource, but this folder's log store is ${store.kind} (${wanted})`);
         expr = panelQueryWithAllVariables(found.expr);
         cut ??= await win.cut(win.services());
-        const a = await auditQuery(win, expr, opts, cut);
+        const a = await auditQuery(win, compileQuery(store.language, expr), opts, cut);
         return { ok: a.ok, observed: { summary: a.summary, panel: panelTitle, file: found.file, expr }, series: groupSamples(a.samples) };
       };
     },
@@ -424,37 +340,34 @@ export function dashboardPanelAudit(win: LogWindow, panelTitle: string, opts: Qu
 // ---------------------------------------------------------------------------------------
 
 /**
- * Check: Loki's label APIs show container, service and service_group for every fake
- * service, with the catalog's values (labels, label values, and each service's series).
+ * Check: the store shows container, service and service_group for every fake service,
+ * with the catalog's values, as stream labels (Loki) or stream fields (VictoriaLogs).
  */
-export function lokiServiceLabels(): Check {
+export function logStreamLabels(): Check {
   const expected = allServices().map((s) => ({ name: s.name, labels: serviceLabels(s.name, s.group) }));
+  let store: LogStore | undefined;
   return {
-    title: `Loki's label APIs show container, service and service_group for all ${expected.length} services, with the catalog's values`,
-    queries: [{ language: 'logql', expr: '{service="terminal-mcp"}' }],
-    evidenceQuery: () => ({ query: 'GET /loki/api/v1/labels, /label/{service,service_group,container}/values, /series?match[]={service="<each>"}', language: 'logql' }),
+    title: `the log store shows container, service and service_group for all ${expected.length} services, with the catalog's values`,
+    queries: [],
+    evidenceQuery: () => ({ query: store?.kind === 'victorialogs' ? 'GET /select/logsql/streams?query=*' : 'GET /loki/api/v1/series?match[]={service=~".+"}', language: store?.language ?? 'logql' }),
     probe: (ctx) => async (): Promise<ProbeResult> => {
-      const start = new Date(ctx.scenarioStartMs - 10 * 60_000);
-      const end = new Date();
-      const names = await ctx.loki.labels({ start, end });
+      if (!ctx.env) throw new Error('the stream label check needs the environment');
+      store = openLogPipeline(ctx.env).store;
+      const streams = await store.streams(ctx.scenarioStartMs - 10 * 60_000, Date.now());
       const problems: string[] = [];
-      for (const l of ['container', 'service', 'service_group']) if (!names.includes(l)) problems.push(`label ${l} missing from /labels`);
-      const values: Record<string, string[]> = {};
-      for (const l of ['container', 'service', 'service_group']) values[l] = await ctx.loki.labelValues(l, { start, end });
       const series: { labels: Record<string, string> }[] = [];
       for (const e of expected) {
-        for (const [k, v] of Object.entries(e.labels)) if (!values[k]!.includes(v)) problems.push(`${k}="${v}" missing from /label/${k}/values`);
-        const streams = await ctx.loki.series([`{service="${e.name}"}`], { start, end });
-        if (streams.length === 0) problems.push(`no stream with service="${e.name}"`);
-        for (const s of streams) {
+        const mine = streams.filter((s) => s.service === e.name);
+        if (mine.length === 0) problems.push(`no stream with service="${e.name}"`);
+        for (const s of mine) {
           const wrong = Object.entries(e.labels).filter(([k, v]) => s[k] !== v);
           if (wrong.length) problems.push(`${e.name}: ${wrong.map(([k, v]) => `${k}=${JSON.stringify(s[k] ?? null)} (want "${v}")`).join(', ')}`);
         }
-        series.push(...streams.slice(0, 1).map((labels) => ({ labels })));
+        series.push(...mine.slice(0, 1).map((labels) => ({ labels })));
       }
       const extra = [...new Set(series.flatMap((s) => Object.keys(s.labels)))].filter((k) => !['container', 'service', 'service_group'].includes(k)).sort();
       const summary = problems.length ? problems.slice(0, 12).join('; ') : `${expected.length} services, each with container, service and service_group as in the catalog (other labels seen: ${extra.join(', ') || 'none'})`;
-      return { ok: problems.length === 0, observed: { summary, labelNames: names, serviceGroups: values.service_group }, series };
+      return { ok: problems.length === 0, observed: { summary, serviceGroups: [...new Set(streams.map((s) => s.service_group))].sort() }, series };
     },
   };
 }

@@ -15,8 +15,9 @@ import type { Duration, ExpectStep, Scenario, Step } from './scenario.ts';
 import { TimingModel } from './timing.ts';
 import { AlertWatcher } from './alert-watcher.ts';
 import { parseDuration } from '../../assertions/duration.ts';
+import { unmetRequirements } from './requirements.ts';
 
-export type Verdict = 'pass' | 'fail' | 'error';
+export type Verdict = 'pass' | 'fail' | 'error' | 'skipped';
 
 class StepFailed extends Error {}
 
@@ -51,6 +52,12 @@ export class ScenarioRunner {
     const scenario = s.name;
     const now = () => new Date().toISOString();
     this.bus.emit({ type: 'scenario-begin', scenario, title: s.title, description: s.description, at: now() });
+    const unmet = unmetRequirements(s.requires, this.env);
+    if (unmet.length) {
+      const skipReason = unmet.join('; ');
+      this.bus.emit({ type: 'scenario-end', scenario, verdict: 'skipped', skipReason, at: now(), durationMs: Date.now() - t0, faultWindows: [] });
+      return 'skipped';
+    }
     const ctx: CheckContext = { prom: this.prom, loki: this.loki, alertmanager: this.am, receiver: this.env.stack.alertReceiver, timing: this.timing, notificationsFrom: this.env.stack.alertReceiver.notifications.length, scenarioStartMs: t0, env: this.env };
     const run = new ScenarioRun(this, s, ctx, this.bus, this.env);
     const watcher = new AlertWatcher(this.prom, this.timing.pollMs(), (transition) => this.bus.emit({ type: 'alert-transition', scenario, transition, at: now() } as never));
@@ -145,6 +152,16 @@ class ScenarioRun {
     }
   }
 
+  /** A step whose requirement is absent: an assertion is recorded as skipped (with why), any other step as a progress line. */
+  private skip(step: Step, reason: string): void {
+    const at = new Date().toISOString();
+    const title = step.type === 'expect' ? (step.title ?? step.check.title) : step.type === 'alert-lifecycle' ? `${step.alertname} lifecycle` : step.type === 'custom' ? step.title : step.type === 'fault' ? step.label : `${step.type} step`;
+    if (step.type === 'expect' || step.type === 'alert-lifecycle') {
+      const kind = step.type === 'expect' ? step.mode : 'eventually';
+      this.bus.emit({ type: 'assertion', scenario: this.s.name, assertion: { id: `s${++this.seq}`, phase: this.currentPhase, title, kind, verdict: 'skipped', message: reason, startedAt: at, endedAt: at, evidence: { query: '(not run)', language: 'promql', evaluatedAt: [], expectation: `skipped: ${reason}`, observed: [], verdict: 'skipped', reason } } });
+    } else this.progress(`skipped: ${title}: ${reason}`);
+  }
+
   /** Steady state: each check must come true within the settle bound (the stack may still be settling from the last scenario). */
   async steadyState(): Promise<boolean> {
     const within = 2 * this.timing.scrapeMs + 2 * this.timing.evaluationMs + this.timing.slackMs() + this.timing.scaled('5m');
@@ -157,6 +174,8 @@ class ScenarioRun {
   }
 
   async step(step: Step): Promise<void> {
+    const unmet = unmetRequirements(step.requires, this.env);
+    if (unmet.length) return this.skip(step, unmet.join('; '));
     switch (step.type) {
       case 'expect': {
         const r = await this.expect(step, true);
@@ -327,7 +346,7 @@ class ScenarioRun {
       startedAt,
       endedAt: new Date().toISOString(),
       evidence,
-      logExcerpt: evidence.language === 'logql' ? evidence.observed.flatMap((o) => o.series?.flatMap((s) => s.lines?.map((l) => l[1]) ?? []) ?? []).slice(-20) : undefined,
+      logExcerpt: evidence.language === 'logql' || evidence.language === 'logsql' ? evidence.observed.flatMap((o) => o.series?.flatMap((s) => s.lines?.map((l) => l[1]) ?? []) ?? []).slice(-20) : undefined,
     });
     void inMethod;
     return outcome;

@@ -9,6 +9,7 @@ import type { Check } from './checks.ts';
 import type { TimingModel } from './timing.ts';
 import type { FaultModule } from '../chaos/fault-module.ts';
 import type { EnvironmentHandle } from '../stack/handles.ts';
+import type { Requirement } from './requirements.ts';
 
 export type Duration = string | ((t: TimingModel) => number);
 
@@ -70,7 +71,8 @@ export interface CustomStep {
   run(env: EnvironmentHandle): Promise<void>;
 }
 
-export type Step = ExpectStep | FaultStep | ClearStep | WaitStep | LoadStep | AlertLifecycleStep | CustomStep;
+/** A step runs only when what it requires is in this run; otherwise it is reported as skipped, with why. */
+export type Step = (ExpectStep | FaultStep | ClearStep | WaitStep | LoadStep | AlertLifecycleStep | CustomStep) & { requires?: Requirement[] };
 
 export interface Scenario {
   name: string;
@@ -85,6 +87,8 @@ export interface Scenario {
   expectedAlerts: { alertname: string; labels?: Record<string, string> }[];
   /** Needs the fake services (most do). */
   needsServices?: boolean;
+  /** Components the whole scenario needs; when one is absent the scenario is skipped, with why. */
+  requires?: Requirement[];
   /** Rough real-time length at scale 1, for --list. */
   nominalDuration?: string;
 }

@@ -11,6 +11,8 @@ import { parse as parseYaml } from 'yaml';
 import { parseDuration, formatDuration } from '../../assertions/duration.ts';
 import type { ObservedSeries } from '../../assertions/evidence.ts';
 import type { ProbeResult } from '../../assertions/expectations.ts';
+import { openLogPipeline } from '../logs/open.ts';
+import { requiredScrapeJobs } from '../check/seed.ts';
 import { HttpError } from '../../assertions/http-client.ts';
 import type { VectorSample } from '../../assertions/prometheus.ts';
 import { scaleQueryDurations } from '../../assertions/time-scale.ts';
@@ -68,7 +70,19 @@ async function matchTargets(ctx: CheckContext) {
   return { want, active, pairs, problems };
 }
 
-/** Every job and target of the rendered config is an active target, up; nothing else is scraped. */
+/** Targets that belong to a component absent from this run (a user-supplied one), by address: they cannot be up. */
+function absentTargets(ctx: CheckContext): Map<string, string> {
+  const out = new Map<string, string>();
+  const t = ctx.env?.stack.topology;
+  for (const a of ctx.env?.stack.absent ?? []) if (t) out.set(`127.0.0.1:${t.component[a.name].port}`, `${a.name} is absent (${a.reason})`);
+  return out;
+}
+
+/**
+ * Every job and target of the rendered config is an active target, up; nothing else is
+ * scraped. A target of a component absent from this run (Loki without a user-supplied
+ * binary) is still required to be configured and scraped, but not up: said in the result.
+ */
 export function configuredTargetsUp(): Check {
   return {
     title: 'every job and target of the config is scraped and up, and nothing else',
@@ -76,14 +90,49 @@ export function configuredTargetsUp(): Check {
     evidenceQuery: () => ({ query: 'GET /api/v1/targets vs the rendered prometheus.yml', language: 'promql' }),
     probe: (ctx) => async () => {
       const { want, active, pairs, problems } = await matchTargets(ctx);
-      for (const [w, a] of pairs) if (a.health !== 'up') problems.push(`${w.job} ${w.address}: ${a.health} ${a.lastError}`);
+      const absent = absentTargets(ctx);
+      const notExpectedUp: string[] = [];
+      for (const [w, a] of pairs) {
+        if (a.health === 'up') continue;
+        if (absent.has(w.address)) notExpectedUp.push(`${w.job} ${w.address}: ${absent.get(w.address)}`);
+        else problems.push(`${w.job} ${w.address}: ${a.health} ${a.lastError}`);
+      }
       for (const a of active) if (!want.some((w) => w.job === a.scrapePool && w.address === a.labels.instance)) problems.push(`${a.scrapePool} ${a.labels.instance}: scraped but not in the config`);
       const jobs = [...new Set(want.map((w) => w.job))];
       return {
         ok: problems.length === 0,
-        observed: problems.length ? problems : { jobs: jobs.length, targets: want.length, allUp: true },
+        observed: problems.length ? problems : { jobs: jobs.length, targets: want.length, allUp: notExpectedUp.length === 0, ...(notExpectedUp.length ? { notExpectedUp } : {}) },
         series: active.map((a) => ({ labels: { job: a.scrapePool, instance: a.labels.instance ?? '' }, value: a.health === 'up' ? 1 : 0 })),
       };
+    },
+  };
+}
+
+/**
+ * Each of the seed's scrape jobs (with the folder's log store job for Loki's) has an up
+ * target; a job whose only targets belong to an absent component is reported, not required.
+ */
+export function seedJobsUp(): Check {
+  return {
+    title: "the seed's eight scrape jobs (the log store's job for Loki's) each have an up target",
+    queries: [{ language: 'promql', expr: 'count by (job) (up == 1)' }],
+    evidenceQuery: () => ({ query: 'count by (job) (up == 1)', language: 'promql' }),
+    probe: (ctx) => async () => {
+      if (!ctx.env) throw new Error('the seed job check needs the environment');
+      const jobs = requiredScrapeJobs(ctx.env.stack.config.logPipeline.storeJob);
+      const absent = absentTargets(ctx);
+      const want = configuredTargets(ctx);
+      const res = await ctx.prom.instantQuery('count by (job) (up == 1)');
+      const up = new Set(res.resultType === 'vector' ? res.result.filter((s) => s.value >= 1).map((s) => s.labels.job) : []);
+      const problems: string[] = [];
+      const notRequired: string[] = [];
+      for (const j of jobs) {
+        if (up.has(j)) continue;
+        const targets = want.filter((w) => w.job === j);
+        if (targets.length && targets.every((w) => absent.has(w.address))) notRequired.push(`${j}: ${absent.get(targets[0]!.address)}`);
+        else problems.push(`${j}: no up target${targets.length ? '' : ' (not configured)'}`);
+      }
+      return { ok: problems.length === 0, observed: { summary: problems.length ? problems.join('; ') : `${jobs.length - notRequired.length} jobs up: ${jobs.filter((j) => up.has(j)).join(', ')}`, ...(notRequired.length ? { notRequired } : {}) } };
     },
   };
 }
@@ -303,6 +352,35 @@ export function lokiReturns(p: RetentionProbe, which: 'refused' | 'kept', presen
       const lines = r.streams.flatMap((s) => s.entries.map((e) => e.line));
       const has = lines.includes(p.line(which));
       return { ok: present ? has : lines.length === 0, observed: { lines }, series: r.streams.map((s): ObservedSeries => ({ labels: s.labels, lines: s.entries.map((e): [string, string] => [new Date(Number(e.tsNs / 1_000_000n)).toISOString(), e.line]) })) };
+    },
+  };
+}
+
+/**
+ * Through the log store seam, whichever store the folder has: an entry pushed
+ * `p.keptAgeMs` old is returned (kept), and one older than the promise plus the store's
+ * own deletion granularity is not (refused at ingestion, or already gone).
+ */
+export function logStoreKeeps(p: RetentionProbe, which: 'refused' | 'kept', promise: string): Check {
+  const present = which === 'kept';
+  return {
+    title: present
+      ? `the log store keeps an entry ${formatDuration(p.keptAgeMs)} old (younger than the promised ${promise}): pushed, then returned`
+      : `the log store does not keep an entry ${formatDuration(p.refusedAgeMs)} old (older than the promised ${promise} plus the store's deletion granularity): pushed, then not returned`,
+    queries: [],
+    evidenceQuery: (ctx) => ({ query: `push ${p.selector(which)} at ${p.tsOf(which).toISOString()}, then query around it`, language: ctx.env ? openLogPipeline(ctx.env).store.language : 'logql' }),
+    probe: (ctx) => {
+      let pushed: { status: number; body: string } | undefined;
+      return async () => {
+        if (!ctx.env) throw new Error('the log retention check needs the environment');
+        const store = openLogPipeline(ctx.env).store;
+        if (!present && p.refusedAgeMs < parseDuration(promise) + store.retentionGranularityMs) throw new Error(`the refused entry (${formatDuration(p.refusedAgeMs)}) must be older than ${promise} plus ${store.kind}'s granularity of ${formatDuration(store.retentionGranularityMs)}`);
+        pushed ??= await store.pushEntry(p.labels(which), p.tsOf(which), p.line(which));
+        await store.flush();
+        const lines = await store.linesAround(p.labels(which), p.tsOf(which));
+        const has = lines.includes(p.line(which));
+        return { ok: present ? has && pushed.status < 300 : !has, observed: { store: store.kind, push: pushed, lines, granularityMs: store.retentionGranularityMs } };
+      };
     },
   };
 }

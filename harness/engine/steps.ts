@@ -4,6 +4,7 @@ import type { AlertLifecycleStep, ClearStep, Duration, ExpectStep, FaultStep, Lo
 import { killProcess, freezeProcess, componentOutage } from '../chaos/process-faults.ts';
 import { serviceFault, type ServiceFaultParams } from '../chaos/service-faults.ts';
 import type { FaultModule } from '../chaos/fault-module.ts';
+import type { Requirement } from './requirements.ts';
 
 function fault<P>(module: FaultModule<P>, params: P, key?: string): FaultStep {
   const label = module.describe(params);
@@ -26,4 +27,6 @@ export const step = {
   never: (check: Check, during: Duration, title?: string): ExpectStep => ({ type: 'expect', mode: 'never', check, during, title }),
   holdsFor: (check: Check, duration: Duration, within: Duration, title?: string): ExpectStep => ({ type: 'expect', mode: 'holdsFor', check, duration, within, title }),
   alertLifecycle: (alertname: string, labels: Record<string, string>, opts: { job?: string; extra?: Duration } = {}): AlertLifecycleStep => ({ type: 'alert-lifecycle', alertname, labels, ...opts }),
-} satisfies Record<string, (...args: never[]) => Step>;
+  /** The same steps, run only when the run has what they require; otherwise reported as skipped, with why. */
+  requiring: <S extends Step>(requires: Requirement[], ...steps: S[]): S[] => steps.map((x) => ({ ...x, requires: [...(x.requires ?? []), ...requires] })),
+} satisfies Record<string, (...args: never[]) => Step | Step[]>;

@@ -6,20 +6,18 @@
  * (with --time-scale) every interval and window is scaled. Each change is recorded so
  * a report can say exactly what was tested.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { parseDocument, isMap, isSeq, isScalar, type Document } from 'yaml';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../lib/errors.ts';
 import type { Topology } from '../stack/topology.ts';
 import { scaleDuration, scalePromQLDurations } from '../../assertions/time-scale.ts';
+import { detectLogPipeline, type LogPipeline } from '../logs/pipeline.ts';
+import { Recorder, loadYaml, mapAddress, mapKeys, mapUrl, scalarAt, seqLength, set, type ConfigChange, type Path } from './yaml-edit.ts';
+import { renderLokiPromtail, type LokiPromtailFiles } from './loki-promtail.ts';
+import { renderVictoriaLogsOtelcol, type VictoriaLogsOtelcolFiles } from './victorialogs-otelcol.ts';
 
-export interface ConfigChange {
-  file: string;
-  key: string;
-  from: unknown;
-  to: unknown;
-  reason: string;
-}
+export type { ConfigChange } from './yaml-edit.ts';
+export { renderDockerTargets } from './loki-promtail.ts';
 
 export interface RenderedConfig {
   sourceDir: string;
@@ -27,25 +25,23 @@ export interface RenderedConfig {
   timeScale: number;
   changes: ConfigChange[];
   warnings: string[];
+  /** The log pipeline the folder declares (by the files it holds). */
+  logPipeline: LogPipeline;
   files: {
     prometheus: string;
     ruleFiles: string[];
     alertmanager: string;
-    loki: string;
-    promtail: string;
-    promtailTargets: string;
     grafanaProvisioning: string;
-  };
-  /** Effective settings the backend needs as flags (retention, lookback delta). */
-  settings: { prometheusRetention: string; lookbackDelta: string };
+  } & Partial<LokiPromtailFiles> &
+    Partial<Omit<VictoriaLogsOtelcolFiles, 'victorialogsArgs'>>;
+  /** Effective settings the backend needs as flags (retention, lookback delta, VictoriaLogs' command line). */
+  settings: { prometheusRetention: string; lookbackDelta: string; victorialogsArgs?: string[] };
 }
 
 /** The files a monitoring folder must have, relative to it (the seed's layout). */
 export const REQUIRED_FILES = [
   'prometheus/prometheus.yml',
   'alertmanager/config.yml',
-  'loki/loki-config.yml',
-  'promtail/promtail-config.yml',
   'grafana/provisioning/datasources/datasources.yml',
   'grafana/provisioning/dashboards/dashboards.yml',
 ] as const;
@@ -56,6 +52,7 @@ const CONTAINER_MOUNTS: [string, string][] = [
   ['/etc/alertmanager', 'alertmanager'],
   ['/etc/loki', 'loki'],
   ['/etc/promtail', 'promtail'],
+  ['/etc/otelcol', 'otelcol'],
   ['/etc/grafana/provisioning', 'grafana/provisioning'],
 ];
 
@@ -66,66 +63,6 @@ export interface RenderOptions {
   monitoringDir: string;
   topology: Topology;
   timeScale?: number;
-}
-
-class Recorder {
-  readonly changes: ConfigChange[] = [];
-  readonly warnings: string[] = [];
-  constructor(private readonly root: string) {}
-  change(file: string, key: string, from: unknown, to: unknown, reason: string): void {
-    if (JSON.stringify(from) === JSON.stringify(to)) return;
-    this.changes.push({ file: relative(this.root, file) || file, key, from, to, reason });
-  }
-}
-
-function loadYaml(file: string, label: string): Document {
-  if (!existsSync(file)) throw new UsageError(`missing ${label}`, { file, fix: `create it (the seed's layout: ${REQUIRED_FILES.join(', ')}), or point --monitoring-dir at a folder that has it` });
-  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    throw new UsageError(`invalid YAML: ${e.message.split('\n')[0]}`, { file, field: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : undefined, fix: 'correct the YAML syntax' });
-  }
-  return doc;
-}
-
-type Path = (string | number)[];
-const keyOf = (path: Path): string => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
-
-function scalarAt(doc: Document, path: Path): unknown {
-  const v = doc.getIn(path, true);
-  return isScalar(v) ? v.value : v === undefined ? undefined : (doc.getIn(path) as unknown);
-}
-
-function set(doc: Document, rec: Recorder, file: string, path: Path, to: unknown, reason: string): void {
-  const from = scalarAt(doc, path);
-  rec.change(file, keyOf(path), from, to, reason);
-  doc.setIn(path, to);
-}
-
-function seqLength(doc: Document, path: Path): number {
-  const n = doc.getIn(path, true);
-  return isSeq(n) ? n.items.length : 0;
-}
-
-function mapKeys(doc: Document, path: Path): string[] {
-  const n = path.length ? doc.getIn(path, true) : doc.contents;
-  return isMap(n) ? n.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : [];
-}
-
-/** `alertmanager:9093` → `127.0.0.1:7033`; unknown hosts are returned unchanged. */
-function mapAddress(t: Topology, address: string): string | undefined {
-  const m = /^([^:/]+):(\d+)$/.exec(address);
-  if (!m) return undefined;
-  const host = m[1]!;
-  if (host === 'localhost' || host === '127.0.0.1') return undefined;
-  return t.addressMap.get(host);
-}
-
-function mapUrl(t: Topology, url: string): string | undefined {
-  const m = /^(https?:\/\/)([^/:]+)(?::(\d+))?(.*)$/.exec(url);
-  if (!m) return undefined;
-  const mapped = t.addressMap.get(m[2]!);
-  return mapped ? `http://${mapped}${m[4] ?? ''}` : undefined;
 }
 
 /** A container path (/etc/prometheus/alerts.yml) → the rendered copy of that file. */
@@ -141,6 +78,7 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
   if (!(scale > 0 && scale <= 1)) throw new UsageError(`time scale must be in (0, 1], got ${scale}`, { field: '--time-scale', fix: 'use e.g. 0.1 for ten times faster, or 1 for real timings' });
   if (!existsSync(source)) throw new UsageError('monitoring folder does not exist', { file: source, fix: 'point --monitoring-dir at a folder with the seed layout (prometheus/, loki/, promtail/, alertmanager/, grafana/)' });
   for (const f of REQUIRED_FILES) if (!existsSync(join(source, f))) throw new UsageError('required file is missing', { file: join(source, f), fix: `add it; a monitoring folder needs ${REQUIRED_FILES.join(', ')}` });
+  const logPipeline = detectLogPipeline(source);
 
   const out = join(t.runDir, 'config');
   mkdirSync(out, { recursive: true });
@@ -258,52 +196,9 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
   }
   writeFileSync(amFile, am.toString());
 
-  // ---- Loki --------------------------------------------------------------------
-  const lokiFile = join(out, 'loki/loki-config.yml');
-  const loki = loadYaml(lokiFile, 'Loki config');
-  const lokiData = join(t.dataDir, 'loki');
-  set(loki, rec, lokiFile, ['server', 'http_listen_address'], '127.0.0.1', 'bind loopback only');
-  set(loki, rec, lokiFile, ['server', 'http_listen_port'], t.component.loki.port, 'port plan');
-  set(loki, rec, lokiFile, ['server', 'grpc_listen_address'], '127.0.0.1', 'bind loopback only');
-  set(loki, rec, lokiFile, ['server', 'grpc_listen_port'], t.component.loki.extra.grpc, 'port plan');
-  // Loki advertises the first private interface address in its ring by default; on loopback it must be 127.0.0.1.
-  set(loki, rec, lokiFile, ['common', 'instance_addr'], '127.0.0.1', 'ring address on loopback');
-  rewritePaths(loki, rec, lokiFile, [], (p) => (p.startsWith('/loki') ? join(lokiData, p.slice('/loki'.length)) : p.startsWith('/tmp/') ? join(lokiData, 'tmp', p.slice(5)) : undefined));
-  writeFileSync(lokiFile, loki.toString());
-
-  // ---- Promtail ----------------------------------------------------------------
-  const ptFile = join(out, 'promtail/promtail-config.yml');
-  const pt = loadYaml(ptFile, 'Promtail config');
-  const ptData = join(t.dataDir, 'promtail');
-  const targetsFile = join(out, 'promtail/targets/docker.yml');
-  set(pt, rec, ptFile, ['server', 'http_listen_address'], '127.0.0.1', 'bind loopback only');
-  set(pt, rec, ptFile, ['server', 'http_listen_port'], t.component.promtail.port, 'port plan');
-  set(pt, rec, ptFile, ['server', 'grpc_listen_address'], '127.0.0.1', 'bind loopback only');
-  set(pt, rec, ptFile, ['server', 'grpc_listen_port'], t.component.promtail.extra.grpc, 'port plan');
-
-  set(pt, rec, ptFile, ['positions', 'filename'], join(ptData, 'positions.yaml'), 'data in the run directory');
-  for (let c = 0; c < seqLength(pt, ['clients']); c++) {
-    const from = String(scalarAt(pt, ['clients', c, 'url']));
-    const to = mapUrl(t, from);
-    if (to) set(pt, rec, ptFile, ['clients', c, 'url'], to, 'Compose DNS name → loopback port');
-  }
-  for (let j = 0; j < seqLength(pt, ['scrape_configs']); j++) {
-    if (scalarAt(pt, ['scrape_configs', j, 'docker_sd_configs']) !== undefined) {
-      rec.change(ptFile, `scrape_configs[${j}].docker_sd_configs`, '(Docker socket discovery)', `file_sd_configs: ${targetsFile}`, "no Docker here: the fake services' log files are described with the same __meta_docker_* labels, so the config's relabel rules apply unchanged");
-      pt.deleteIn(['scrape_configs', j, 'docker_sd_configs']);
-      pt.setIn(['scrape_configs', j, 'file_sd_configs'], [{ files: [targetsFile], refresh_interval: '5s' }]);
-    }
-    for (let s = 0; s < seqLength(pt, ['scrape_configs', j, 'static_configs']); s++) {
-      const path: Path = ['scrape_configs', j, 'static_configs', s, 'labels', '__path__'];
-      const p = scalarAt(pt, path);
-      if (typeof p === 'string' && p.startsWith('/var/log')) set(pt, rec, ptFile, path, join(t.logDir, 'system', p.slice('/var/log/'.length)), "the host's /var/log is not the stack under test; an empty run-directory folder stands in");
-    }
-  }
-  writeFileSync(ptFile, pt.toString());
-  mkdirSync(dirname(targetsFile), { recursive: true });
+  // ---- Log pipeline -----------------------------------------------------------
   mkdirSync(join(t.logDir, 'services'), { recursive: true });
-  mkdirSync(join(t.logDir, 'system'), { recursive: true });
-  writeFileSync(targetsFile, renderDockerTargets(t));
+  const logFiles = logPipeline.store === 'loki' ? renderLokiPromtail(out, t, rec) : renderVictoriaLogsOtelcol(out, t, rec, source);
 
   // ---- Grafana -----------------------------------------------------------------
   const dsFile = join(out, 'grafana/provisioning/datasources/datasources.yml');
@@ -329,39 +224,17 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
     timeScale: scale,
     changes: rec.changes,
     warnings: rec.warnings,
-    files: { prometheus: promFile, ruleFiles, alertmanager: amFile, loki: lokiFile, promtail: ptFile, promtailTargets: targetsFile, grafanaProvisioning: join(out, 'grafana/provisioning') },
-    settings: { prometheusRetention: SEED_RETENTION, lookbackDelta: scaled(DEFAULT_LOOKBACK) },
+    logPipeline,
+    files: { prometheus: promFile, ruleFiles, alertmanager: amFile, grafanaProvisioning: join(out, 'grafana/provisioning'), ...withoutArgs(logFiles) },
+    settings: { prometheusRetention: SEED_RETENTION, lookbackDelta: scaled(DEFAULT_LOOKBACK), victorialogsArgs: 'victorialogsArgs' in logFiles ? logFiles.victorialogsArgs : undefined },
   };
   if (scale !== 1) rec.change(promFile, '--query.lookback-delta (flag)', DEFAULT_LOOKBACK, rendered.settings.lookbackDelta, `time scale ${scale}`);
   writeFileSync(join(t.runDir, 'config-changes.json'), JSON.stringify({ sourceDir: source, timeScale: scale, changes: rec.changes, warnings: rec.warnings }, null, 2));
   return rendered;
 }
 
-/** Replace every string value that is a path the mapper knows, anywhere in the document. */
-function rewritePaths(doc: Document, rec: Recorder, file: string, path: Path, mapper: (p: string) => string | undefined): void {
-  const node = path.length ? doc.getIn(path, true) : doc.contents;
-  if (isMap(node)) for (const k of mapKeys(doc, path)) rewritePaths(doc, rec, file, [...path, k], mapper);
-  else if (isSeq(node)) for (let i = 0; i < node.items.length; i++) rewritePaths(doc, rec, file, [...path, i], mapper);
-  else if (isScalar(node) && typeof node.value === 'string') {
-    const to = mapper(node.value);
-    if (to) set(doc, rec, file, path, to, 'data in the run directory');
-  }
-}
-
-/**
- * Promtail file-discovery targets standing in for Docker discovery: one group per fake
- * service, labelled as Docker + Compose would label its container.
- */
-export function renderDockerTargets(t: Topology): string {
-  const groups = t.services.map((s) => ({
-    targets: ['localhost'],
-    labels: {
-      __path__: s.logFile,
-      __meta_docker_container_name: `/${s.name}`,
-      __meta_docker_container_label_com_docker_compose_service: s.name,
-      __meta_docker_container_label_com_docker_compose_project: 'mcp-orchestration',
-      __meta_docker_container_label_mcp_service_group: s.group,
-    },
-  }));
-  return JSON.stringify(groups, null, 2) + '\n';
+function withoutArgs(f: LokiPromtailFiles | VictoriaLogsOtelcolFiles): Partial<LokiPromtailFiles> & Partial<Omit<VictoriaLogsOtelcolFiles, 'victorialogsArgs'>> {
+  if (!('victorialogsArgs' in f)) return f;
+  const { victorialogsArgs: _args, ...files } = f;
+  return files;
 }

@@ -8,7 +8,9 @@ import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { RenderedConfig } from '../render/render.ts';
 import type { Topology } from './topology.ts';
-import { resolveBinary, type BinaryName } from './binaries.ts';
+import { findUserSupplied, resolveBinary, type BinaryName } from './binaries.ts';
+import { loadManifest } from '../lib/manifest.ts';
+import { LOG_PIPELINES, type LogPipeline } from '../logs/pipeline.ts';
 import { HttpWait, MqttWait, RedisPingWait, SqlWait, type WaitStrategy } from './wait.ts';
 import type { ComponentName } from './port-plan.ts';
 
@@ -26,6 +28,13 @@ export interface ComponentDefinition {
   readyTimeoutMs: number;
   /** Clean-up after the process stopped for good (the stack's stop). */
   afterStop?: () => void;
+}
+
+/** A component the folder needs that this run cannot start: said out loud, with how to supply it. */
+export interface AbsentComponent {
+  name: ComponentName;
+  reason: string;
+  how: string;
 }
 
 /** Whether every ancestor of `dir` lets other users through (the x bit for others). */
@@ -65,6 +74,101 @@ export function systemUser(name: string): { uid: number; gid: number } | undefin
 }
 
 export function componentDefinitions(t: Topology, cfg: RenderedConfig): ComponentDefinition[] {
+  return [...coreDefinitions(t, cfg), ...logPipelineDefinitions(t, cfg).definitions];
+}
+
+/** The log pipeline components a run of this folder does not start: the other pipeline's, and absent user-supplied ones. */
+export function inactiveLogComponents(pipeline: LogPipeline): ComponentName[] {
+  const other = Object.values(LOG_PIPELINES).filter((p) => p.store !== pipeline.store).flatMap((p) => [p.store, p.shipper]);
+  const mine = [pipeline.store, pipeline.shipper].filter((n) => loadManifest().userSupplied[n] !== undefined && !findUserSupplied(n as BinaryName));
+  // A missing Loki or Promtail takes its partner with it: the pipeline runs whole or not at all.
+  return [...other, ...(mine.length ? [pipeline.store, pipeline.shipper] : [])];
+}
+
+/** Loki, Promtail (user-supplied: AGPL) or VictoriaLogs, the collector (built by setup). */
+export function logPipelineDefinitions(t: Topology, cfg: RenderedConfig): { definitions: ComponentDefinition[]; absent: AbsentComponent[] } {
+  const data = (name: string): string => {
+    const d = join(t.dataDir, name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const c = t.component;
+  const createServiceLogs = (): void => {
+    for (const svc of t.services) {
+      mkdirSync(dirname(svc.logFile), { recursive: true });
+      closeSync(openSync(svc.logFile, 'a'));
+    }
+  };
+  if (cfg.logPipeline.store === 'victorialogs') {
+    return {
+      absent: [],
+      definitions: [
+        {
+          name: 'victorialogs',
+          binary: 'victoria-logs',
+          args: cfg.settings.victorialogsArgs ?? [],
+          wait: new HttpWait(`${c.victorialogs.url}/health`),
+          dependsOn: [],
+          readyTimeoutMs: 30_000,
+        },
+        {
+          name: 'otelcol',
+          binary: 'otelcol-harness',
+          args: ['--config', `file:${cfg.files.otelcol}`],
+          prepare: createServiceLogs,
+          // The collector's own metrics answer once its pipelines have started.
+          wait: new HttpWait(`${c.otelcol.url}/metrics`),
+          dependsOn: ['victorialogs'],
+          readyTimeoutMs: 30_000,
+        },
+      ],
+    };
+  }
+  const absent: AbsentComponent[] = [];
+  for (const name of ['loki', 'promtail'] as const) {
+    if (!findUserSupplied(name)) {
+      const spec = loadManifest().userSupplied[name]!;
+      absent.push({ name, reason: `${name} is ${spec.license} and user-supplied; none was found ($${spec.envVar}, PATH)`, how: spec.how });
+    }
+  }
+  if (absent.length) return { definitions: [], absent: [...absent, ...(['loki', 'promtail'] as const).filter((n) => !absent.some((a) => a.name === n)).map((name) => ({ name, reason: `its partner ${absent[0]!.name} is absent`, how: absent[0]!.how }))] };
+  return {
+    absent,
+    definitions: [
+    {
+      name: 'loki',
+      binary: 'loki',
+      args: [`-config.file=${cfg.files.loki!}`, '-ingester.min-ready-duration=0s'],
+      wait: new HttpWait(`${c.loki.url}/ready`),
+      dependsOn: [],
+      readyTimeoutMs: 90_000,
+    },
+    {
+      name: 'alertmanager',
+      binary: 'alertmanager',
+      args: [`--config.file=${cfg.files.alertmanager}`, `--storage.path=${data('alertmanager')}`, `--web.listen-address=127.0.0.1:${c.alertmanager.port}`, '--cluster.listen-address=', `--web.external-url=${c.alertmanager.url}`],
+      wait: new HttpWait(`${c.alertmanager.url}/-/ready`),
+      dependsOn: [],
+      readyTimeoutMs: 30_000,
+    },
+    {
+      name: 'promtail',
+      binary: 'promtail',
+      args: [`-config.file=${cfg.files.promtail!}`],
+      // Promtail reports not-ready until it has a file to tail: create each service's log file up front.
+      prepare: () => {
+        data('promtail');
+        createServiceLogs();
+      },
+      wait: new HttpWait(`${c.promtail.url}/ready`),
+      dependsOn: ['loki'],
+      readyTimeoutMs: 30_000,
+    },
+    ],
+  };
+}
+
+function coreDefinitions(t: Topology, cfg: RenderedConfig): ComponentDefinition[] {
   const data = (name: string): string => {
     const d = join(t.dataDir, name);
     mkdirSync(d, { recursive: true });
@@ -135,38 +239,6 @@ export function componentDefinitions(t: Topology, cfg: RenderedConfig): Componen
       wait: new HttpWait(`${c['redis-exporter'].url}/metrics`, { bodyIncludes: 'redis_up 1' }),
       dependsOn: ['redis'],
       readyTimeoutMs: 20_000,
-    },
-    {
-      name: 'loki',
-      binary: 'loki',
-      args: [`-config.file=${cfg.files.loki}`, '-ingester.min-ready-duration=0s'],
-      wait: new HttpWait(`${c.loki.url}/ready`),
-      dependsOn: [],
-      readyTimeoutMs: 90_000,
-    },
-    {
-      name: 'alertmanager',
-      binary: 'alertmanager',
-      args: [`--config.file=${cfg.files.alertmanager}`, `--storage.path=${data('alertmanager')}`, `--web.listen-address=127.0.0.1:${c.alertmanager.port}`, '--cluster.listen-address=', `--web.external-url=${c.alertmanager.url}`],
-      wait: new HttpWait(`${c.alertmanager.url}/-/ready`),
-      dependsOn: [],
-      readyTimeoutMs: 30_000,
-    },
-    {
-      name: 'promtail',
-      binary: 'promtail',
-      args: [`-config.file=${cfg.files.promtail}`],
-      // Promtail reports not-ready until it has a file to tail: create each service's log file up front.
-      prepare: () => {
-        data('promtail');
-        for (const svc of t.services) {
-          mkdirSync(dirname(svc.logFile), { recursive: true });
-          closeSync(openSync(svc.logFile, 'a'));
-        }
-      },
-      wait: new HttpWait(`${c.promtail.url}/ready`),
-      dependsOn: ['loki'],
-      readyTimeoutMs: 30_000,
     },
     {
       name: 'prometheus',

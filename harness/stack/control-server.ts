@@ -37,7 +37,7 @@ export class ControlServer {
     };
     const { stack, fleet, seed } = this.env;
     try {
-      if (req.method === 'GET' && req.url === '/environment') return send(200, { seed, offset: stack.topology.offset, runDir: stack.runDir, config: stack.config, components: stack.describe().components, services: fleet !== undefined });
+      if (req.method === 'GET' && req.url === '/environment') return send(200, { seed, offset: stack.topology.offset, runDir: stack.runDir, config: stack.config, components: stack.describe().components, absent: stack.absent, services: fleet !== undefined });
       if (req.method === 'GET' && req.url === '/notifications') return send(200, stack.alertReceiver.notifications);
       if (req.method === 'GET' && req.url === '/processes') return send(200, stack.processes().map((p) => ({ name: p.name, pid: p.pid, running: p.running, logFile: p.logFile })));
       const m = /^\/processes\/([\w.-]+)\/(kill|freeze|thaw|stop|restart)$/.exec(req.url ?? '');

@@ -8,6 +8,7 @@ import type { ReceivedNotification } from './alert-receiver.ts';
 import type { ComponentName } from './port-plan.ts';
 import type { Topology } from './topology.ts';
 import type { ComponentStatus } from './native-stack.ts';
+import type { AbsentComponent } from './components.ts';
 
 export interface ProcessHandle {
   readonly name: string;
@@ -32,7 +33,11 @@ export interface StackHandle {
   process(name: string): ProcessHandle;
   processes(): ProcessHandle[];
   restartComponent(name: ComponentName): Promise<number>;
-  describe(): { runDir: string; offset: number; timeScale: number; components: ComponentStatus[] };
+  /** Whether this run has the component: a user-supplied one (Loki, Promtail) may be absent. */
+  has(name: ComponentName): boolean;
+  /** The components the folder needs that this run could not start, with how to supply them. */
+  readonly absent: readonly AbsentComponent[];
+  describe(): { runDir: string; offset: number; timeScale: number; components: ComponentStatus[]; absent: AbsentComponent[] };
 }
 
 export interface FleetHandle {

@@ -10,13 +10,14 @@ import { Reaper } from '../process/reaper.ts';
 import { Supervisor, type ManagedProcess } from '../process/supervisor.ts';
 import { buildTopology, plannedPorts, type Topology } from './topology.ts';
 import { assertPortsFree, isPortFree } from './ports.ts';
-import { componentDefinitions, systemUser, type ComponentDefinition } from './components.ts';
+import { componentDefinitions, inactiveLogComponents, logPipelineDefinitions, systemUser, type AbsentComponent, type ComponentDefinition } from './components.ts';
 import { resolveBinary, type ResolvedBinary } from './binaries.ts';
 import { waitUntilReady } from './wait.ts';
 import { AlertReceiver } from './alert-receiver.ts';
 import type { ComponentName } from './port-plan.ts';
 import type { StackHandle } from './handles.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
+import { detectLogPipeline } from '../logs/pipeline.ts';
 
 export interface NativeStackOptions {
   monitoringDir?: string;
@@ -43,8 +44,31 @@ export interface ComponentStatus {
   version: string;
 }
 
-/** Stop order: consumers before what they consume, so nothing logs spurious errors on the way down. */
-const STOP_ORDER: ComponentName[] = ['promtail', 'prometheus', 'alertmanager', 'loki', 'postgres-exporter', 'redis-exporter', 'mosquitto', 'redis', 'postgres'];
+/** Stop order from `dependsOn` alone: every component before what it depends on (reverse topological order). */
+export function stopOrder(defs: readonly ComponentDefinition[]): ComponentName[] {
+  const byName = new Map(defs.map((d) => [d.name, d]));
+  const started: ComponentName[] = [];
+  const visit = (d: ComponentDefinition, path: ComponentName[]): void => {
+    if (started.includes(d.name)) return;
+    if (path.includes(d.name)) throw new Error(`dependency cycle: ${[...path, d.name].join(' → ')}`);
+    for (const dep of d.dependsOn) {
+      const x = byName.get(dep);
+      if (x) visit(x, [...path, d.name]);
+    }
+    started.push(d.name);
+  };
+  for (const d of defs) visit(d, []);
+  return started.reverse();
+}
+
+/** The log components this folder's run will not start; none when the folder cannot be read (the render then says why). */
+function inactivePorts(monitoringDir: string): ComponentName[] {
+  try {
+    return inactiveLogComponents(detectLogPipeline(resolve(monitoringDir)));
+  } catch {
+    return [];
+  }
+}
 
 export function defaultRunDir(label = 'stack'): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -60,23 +84,27 @@ export class NativeStack {
     const topology = buildTopology({ offset: this.opts.portOffset ?? 0, runDir });
 
     // Everything that can be wrong with the input is checked before anything starts.
-    const definitions0 = ['prometheus', 'promtool', 'alertmanager', 'loki', 'promtail', 'mosquitto', 'postgres', 'initdb', 'redis', 'postgres-exporter', 'redis-exporter'] as const;
-    const binaries = new Map<string, ResolvedBinary>(definitions0.map((b) => [b, resolveBinary(b)]));
+    const binaries = new Map<string, ResolvedBinary>((['promtool', 'initdb'] as const).map((b) => [b, resolveBinary(b)]));
     if (process.getuid?.() === 0 && !systemUser('postgres')) throw new Error('running as root, PostgreSQL needs the "postgres" system user: run `npm run setup`');
-    await assertPortsFree(plannedPorts(topology, { services: false }));
+    const monitoringDir = this.opts.monitoringDir ?? join(REPO_ROOT, 'monitoring');
+    await assertPortsFree(plannedPorts(topology, { services: false, except: inactivePorts(monitoringDir) }));
 
     mkdirSync(topology.logDir, { recursive: true });
     mkdirSync(topology.dataDir, { recursive: true });
-    const rendered = renderMonitoringConfig({ monitoringDir: this.opts.monitoringDir ?? join(REPO_ROOT, 'monitoring'), topology, timeScale: this.opts.timeScale ?? 1 });
+    const rendered = renderMonitoringConfig({ monitoringDir, topology, timeScale: this.opts.timeScale ?? 1 });
     for (const w of rendered.warnings) progress(`warning: ${w}`);
+    const definitions = componentDefinitions(topology, rendered);
+    for (const d of definitions) binaries.set(d.binary, resolveBinary(d.binary));
+    const absent = logPipelineDefinitions(topology, rendered).absent;
+    for (const a of absent) progress(`${a.name}: ABSENT (${a.reason}); to supply it: ${a.how}`);
 
     const reaper = Reaper.start(join(topology.logDir, 'reaper.log'));
     const supervisor = new Supervisor(reaper);
     const receiver = new AlertReceiver(topology.component['alert-receiver'].port, join(runDir, 'notifications.jsonl'));
-    const started = new StartedNativeStack(topology, rendered, supervisor, reaper, receiver, binaries);
+    const started = new StartedNativeStack(topology, rendered, supervisor, reaper, receiver, binaries, absent);
     try {
       await receiver.start();
-      await started.startComponents(componentDefinitions(topology, rendered), progress, this.opts.beforeScraping);
+      await started.startComponents(definitions, progress, this.opts.beforeScraping);
     } catch (e) {
       await started.stop();
       throw e;
@@ -98,7 +126,13 @@ export class StartedNativeStack implements StackHandle {
     private readonly reaper: Reaper,
     readonly alertReceiver: AlertReceiver,
     readonly binaries: Map<string, ResolvedBinary>,
+    readonly absent: readonly AbsentComponent[] = [],
   ) {}
+
+  /** Whether this run has the component (a user-supplied one may be absent). */
+  has(name: ComponentName): boolean {
+    return this.definitions.has(name) || this.supervisor.get(name) !== undefined;
+  }
 
   get runDir(): string {
     return this.topology.runDir;
@@ -156,8 +190,9 @@ export class StartedNativeStack implements StackHandle {
     return ms;
   }
 
-  describe(): { runDir: string; offset: number; timeScale: number; components: ComponentStatus[] } {
+  describe(): { runDir: string; offset: number; timeScale: number; components: ComponentStatus[]; absent: AbsentComponent[] } {
     return {
+      absent: [...this.absent],
       runDir: this.runDir,
       offset: this.topology.offset,
       timeScale: this.config.timeScale,
@@ -167,7 +202,7 @@ export class StartedNativeStack implements StackHandle {
         running: p.running,
         readyMs: this.readyMs.get(p.name),
         url: (this.topology.component as Record<string, { url: string }>)[p.name]?.url,
-        version: this.binaries.get(p.name === 'redis' ? 'redis' : p.name)?.version ?? '',
+        version: this.binaries.get(this.definitions.get(p.name as ComponentName)?.binary ?? p.name)?.version ?? '',
       })),
     };
   }
@@ -176,7 +211,7 @@ export class StartedNativeStack implements StackHandle {
   async stop(): Promise<{ leftoverPorts: number[] }> {
     if (this.stopped) return { leftoverPorts: [] };
     this.stopped = true;
-    await this.supervisor.stopAll(['traffic', ...this.topology.services.map((s) => s.name), ...STOP_ORDER]);
+    await this.supervisor.stopAll(['traffic', ...this.topology.services.map((s) => s.name), ...stopOrder([...this.definitions.values()])]);
     for (const d of this.definitions.values()) d.afterStop?.();
     await this.alertReceiver.stop();
     this.reaper.close();

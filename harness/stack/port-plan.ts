@@ -12,6 +12,8 @@ export type ComponentName =
   | 'alertmanager'
   | 'loki'
   | 'promtail'
+  | 'victorialogs'
+  | 'otelcol'
   | 'grafana'
   | 'mosquitto'
   | 'postgres'
@@ -45,6 +47,8 @@ export const COMPONENT_PORTS: Record<ComponentName, ComponentPort> = {
   'postgres-exporter': { port: 7038, composeHost: 'postgres-exporter', containerPort: 9187, description: 'postgres_exporter' },
   'redis-exporter': { port: 7039, composeHost: 'redis-exporter', containerPort: 9121, description: 'redis_exporter' },
   'alert-receiver': { port: 7040, composeHost: 'alert-receiver', containerPort: 9095, description: "The harness's Alertmanager webhook receiver" },
+  victorialogs: { port: 7044, composeHost: 'victorialogs', containerPort: 9428, description: 'VictoriaLogs (logs DB; the permissive stack)' },
+  otelcol: { port: 7045, composeHost: 'otelcol', containerPort: 8888, description: "OpenTelemetry Collector (log shipping; its own metrics on this port)" },
   'harness-control': { port: 7043, composeHost: 'harness-control', containerPort: 7043, description: "A running stack's control port, for `scenario --reuse`" },
 };
 

@@ -9,6 +9,7 @@ import { tailFile } from '../process/supervisor.ts';
 import type { RenderedConfig } from '../render/render.ts';
 import type { ReceivedNotification } from './alert-receiver.ts';
 import type { EnvironmentHandle, FleetHandle, ProcessHandle, StackHandle } from './handles.ts';
+import type { AbsentComponent } from './components.ts';
 import type { ComponentStatus } from './native-stack.ts';
 import type { ComponentName } from './port-plan.ts';
 import { buildTopology, type Topology } from './topology.ts';
@@ -38,6 +39,7 @@ export class RemoteEnvironment implements EnvironmentHandle {
     topology: Topology,
     config: RenderedConfig,
     components: ComponentStatus[],
+    absent: AbsentComponent[],
     hasServices: boolean,
     private processInfo: RemoteProcessInfo[],
   ) {
@@ -76,7 +78,9 @@ export class RemoteEnvironment implements EnvironmentHandle {
       process: proc,
       processes: () => this.processInfo.map((p) => proc(p.name)),
       restartComponent: async (name: ComponentName) => (await this.act(name, 'restart')).readyMs ?? 0,
-      describe: () => ({ runDir: topology.runDir, offset: topology.offset, timeScale: config.timeScale, components }),
+      has: (name: ComponentName) => components.some((c) => c.name === name),
+      absent,
+      describe: () => ({ runDir: topology.runDir, offset: topology.offset, timeScale: config.timeScale, components, absent: [...absent] }),
     };
     if (hasServices) this.fleet = { restart: async (name: string) => (await this.act(name, 'restart')).readyMs ?? 0 };
   }
@@ -85,14 +89,14 @@ export class RemoteEnvironment implements EnvironmentHandle {
   static async connect(offset: number): Promise<RemoteEnvironment> {
     const t = buildTopology({ offset, runDir: '' });
     const base = t.component['harness-control'].url;
-    let env: { seed: number; runDir: string; config: RenderedConfig; components: ComponentStatus[]; services: boolean };
+    let env: { seed: number; runDir: string; config: RenderedConfig; components: ComponentStatus[]; absent: AbsentComponent[]; services: boolean };
     try {
       env = await call(base, 'GET', '/environment');
     } catch {
       throw new UsageError(`no running stack to reuse at port offset ${offset} (nothing answers on ${base})`, { field: '--reuse', fix: `start one with \`npm run stack -- up --detach${offset ? ` --port-offset ${offset}` : ''}\`, or drop --reuse` });
     }
     const processes = await call<RemoteProcessInfo[]>(base, 'GET', '/processes');
-    return new RemoteEnvironment(base, env.seed, buildTopology({ offset, runDir: env.runDir }), env.config, env.components, env.services, processes);
+    return new RemoteEnvironment(base, env.seed, buildTopology({ offset, runDir: env.runDir }), env.config, env.components, env.absent, env.services, processes);
   }
 
   private info(name: string): RemoteProcessInfo {

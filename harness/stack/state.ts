@@ -1,4 +1,5 @@
 /** Bookkeeping of detached stacks: one state file per port offset, so `down` and `status` find them. */
+import type { ComponentName } from './port-plan.ts';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateDir } from '../lib/paths.ts';
@@ -11,6 +12,8 @@ export interface StackState {
   phase: 'starting' | 'ready' | 'failed' | 'stopping';
   error?: string;
   urls: Record<string, string>;
+  /** The log store and shipper this stack runs (status probes them). */
+  logComponents?: ComponentName[];
   credentials?: Record<string, string>;
 }
 

@@ -61,11 +61,16 @@ export function buildTopology(opts: { offset: number; runDir: string }): Topolog
   return { offset, runDir, logDir, dataDir, component, services, addressMap };
 }
 
-/** Every port the run will listen on, for the up-front "is it free" check. */
-export function plannedPorts(t: Topology, opts: { services: boolean }): PlannedPort[] {
+/**
+ * Every port the run will listen on, for the up-front "is it free" check. `except`: the
+ * components this run does not start (the other log pipeline, absent user-supplied ones);
+ * without it, every component's port (the leftover check after a stop).
+ */
+export function plannedPorts(t: Topology, opts: { services: boolean; except?: readonly ComponentName[] }): PlannedPort[] {
   const ports: PlannedPort[] = [];
   for (const [name, c] of Object.entries(t.component)) {
     if (name === 'grafana' || name === 'harness-control') continue; // grafana: not started natively; control: only by `stack up`
+    if (opts.except?.includes(name as ComponentName)) continue;
     ports.push({ port: c.port, owner: name });
     for (const [k, v] of Object.entries(c.extra)) ports.push({ port: v, owner: `${name} ${k}` });
   }

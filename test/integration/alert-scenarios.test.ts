@@ -1,16 +1,22 @@
 /**
- * Issue 4's scenarios on the real stack, time-scaled 0.1, in one CLI run so they share a
- * stack (as `npm run scenario all` does): the exit code, each scenario's verdict and the
- * assertions a user would read in the report.
+ * The alert scenarios on the real stack and the seed folder, time-scaled 0.1, in one CLI
+ * run so they share a stack (as `npm run scenario all` does): the exit code, each
+ * scenario's verdict and the assertions a user would read in the report. The seed folder's
+ * log pipeline is Loki + Promtail, which this project never builds (AGPL): without a
+ * user-supplied Loki, a log scenario in the same run is skipped, with the reason, in every
+ * report, and the run still exits 0.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { runCli } from '../support/stack-helpers.ts';
+import { findUserSupplied } from '../../harness/stack/binaries.ts';
 import { assertion, readScenarioResult, type ScenarioResult } from '../support/results.ts';
 
 const SCENARIOS = ['baseline', 'service-down', 'high-error-rate', 'high-latency'];
+const LOKI_SUPPLIED = findUserSupplied('loki') !== undefined && findUserSupplied('promtail') !== undefined;
 
 describe('alert scenarios at time scale 0.1', () => {
   const out = mkdtempSync(join(tmpdir(), 'alert-scenarios-'));
@@ -19,10 +25,10 @@ describe('alert scenarios at time scale 0.1', () => {
   const result: Record<string, ScenarioResult> = {};
 
   beforeAll(async () => {
-    const cli = runCli('harness/cli/scenario.ts', [...SCENARIOS, '--time-scale', '0.1', '--port-offset', '0', '--out', out]);
+    const cli = runCli('harness/cli/scenario.ts', [...SCENARIOS, 'log-store-outage', '--time-scale', '0.1', '--port-offset', '0', '--out', out]);
     exitCode = await cli.exited;
     output = cli.output();
-    for (const s of SCENARIOS) if (existsSync(join(out, s, 'results.json'))) result[s] = readScenarioResult(join(out, s));
+    for (const s of [...SCENARIOS, 'log-store-outage']) if (existsSync(join(out, s, 'results.json'))) result[s] = readScenarioResult(join(out, s));
   }, 900_000);
 
   it('passes every scenario and exits 0', () => {
@@ -62,6 +68,18 @@ describe('alert scenarios at time scale 0.1', () => {
     expect(assertion(s, 'HighLatency never pending or firing').verdict).toBe('pass');
     expect(assertion(s, 'HighLatency fires only after its for').verdict).toBe('pass');
     expect(assertion(s, 'HighLatency resolved').verdict).toBe('pass');
+  });
+
+  it.skipIf(LOKI_SUPPLIED)('without a user-supplied Loki, the log scenario is skipped with the reason and how to supply it, in JSON, JUnit and HTML', () => {
+    const s = result['log-store-outage']!;
+    expect(s.verdict).toBe('skipped');
+    expect(s.skipReason).toMatch(/loki is absent: .*AGPL-3\.0.*LOKI_BIN/);
+    expect(s.assertions).toEqual([]);
+    const junit = readFileSync(join(out, 'log-store-outage', 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<skipped message="loki is absent: [^"]*LOKI_BIN/);
+    expect(junit).toMatch(/skipped="1"/);
+    expect(readFileSync(join(out, 'log-store-outage', 'report.html'), 'utf8')).toMatch(/data-skip-reason><b>Skipped:<\/b> loki is absent/);
+    expect(output).toMatch(/○ SKIPPED log-store-outage/);
   });
 
   it('writes a report, JUnit XML and JSON per scenario, and an index', () => {

@@ -54,7 +54,7 @@ describe('stack lifecycle', () => {
     const status = runCli('harness/cli/stack.ts', ['status', '--port-offset', String(offset)]);
     await status.exited;
     expect(status.output()).toMatch(/prometheus\s+\S+\s+ready/);
-    expect(status.output()).toMatch(/loki\s+\S+\s+ready/);
+    expect(status.output()).toMatch(/alertmanager\s+\S+\s+ready/);
     const down = runCli('harness/cli/stack.ts', ['down', '--port-offset', String(offset)]);
     expect(await down.exited).toBe(0);
     expect(await eventually(async () => (await busyPorts(portsAt(offset))).length === 0, 10_000)).toBe(true);
@@ -63,11 +63,11 @@ describe('stack lifecycle', () => {
   it('a taken port: exit 2 naming the port and its holder, nothing started', async () => {
     const offset = 300;
     const blocker: Server = createServer();
-    await new Promise<void>((r) => blocker.listen(7032 + offset, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => blocker.listen(7033 + offset, '127.0.0.1', () => r()));
     try {
       const cli = runCli('harness/cli/stack.ts', ['up', '--no-services', '--port-offset', String(offset)]);
       expect(await cli.exited).toBe(2);
-      expect(cli.output()).toMatch(new RegExp(`port ${7032 + offset} \\(loki\\) is in use by pid ${process.pid}`));
+      expect(cli.output()).toMatch(new RegExp(`port ${7033 + offset} \\(alertmanager\\) is in use by pid ${process.pid}`));
       expect(cli.output()).toContain('--port-offset');
     } finally {
       blocker.close();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 export interface AssertionResult {
   title: string;
-  verdict: 'pass' | 'fail';
+  verdict: 'pass' | 'fail' | 'skipped';
   message: string;
   kind: string;
   timing?: Record<string, number | string>;
@@ -12,7 +12,8 @@ export interface AssertionResult {
 
 export interface ScenarioResult {
   name: string;
-  verdict: 'pass' | 'fail' | 'error';
+  verdict: 'pass' | 'fail' | 'error' | 'skipped';
+  skipReason?: string;
   assertions: AssertionResult[];
   alertTransitions: { alertname: string; labels: Record<string, string>; state: string; at: string }[];
   notifications: unknown[];

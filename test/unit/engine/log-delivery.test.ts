@@ -8,30 +8,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LokiClient } from '../../../assertions/loki.ts';
-import {
-  bucketCheck,
-  compressRanges,
-  counterDelta,
-  fetchAllEntries,
-  forEachLine,
-  formatRanges,
-  judgeDelivery,
-  metricSum,
-  parseByteSize,
-  parseLineTs,
-  parseMetricsText,
-  parseProjected,
-  parseSeq,
-  percentile,
-  predictBurst,
-  rangeCount,
-  readPipelineLimits,
-  reconcile,
-  retryGapBoundMs,
-  retrySchedule,
-  summarizeLatency,
-  type StoredEntry,
-} from '../../../harness/engine/log-delivery.ts';
+import { compressRanges, formatRanges, judgeDelivery, parseLineTs, parseSeq, percentile, rangeCount, reconcile, summarizeLatency, type StoredEntry } from '../../../harness/logs/ledger.ts';
+import { bucketCheck, parseByteSize, predictBurst, readLokiPromtailLimits as readPipelineLimits, retryGapBoundMs, retrySchedule } from '../../../harness/logs/limits.ts';
+import { counterDelta, metricSum, parseMetricsText } from '../../../harness/logs/metrics-text.ts';
+import { fetchAllEntries, parseProjected } from '../../../harness/logs/loki-promtail.ts';
+import { forEachLine } from '../../../harness/engine/log-window.ts';
 import { REPO_ROOT } from '../../../harness/lib/paths.ts';
 
 const T0 = 1_800_000_000_000; // ms
@@ -226,13 +207,13 @@ describe('limits of the bundled config', () => {
   const limits = readPipelineLimits(readFileSync(join(REPO_ROOT, 'monitoring/loki/loki-config.yml'), 'utf8'), readFileSync(join(REPO_ROOT, 'monitoring/promtail/promtail-config.yml'), 'utf8'));
 
   it('reads the configured tenant limit and the defaults of what is left unset', () => {
-    expect(limits.loki.ingestionRateBytes).toBe(16 * 1024 * 1024);
-    expect(limits.loki.ingestionBurstBytes).toBe(32 * 1024 * 1024);
-    expect(limits.loki.maxLineSize).toBe(256 * 1024);
-    expect(limits.loki.maxLineSizeTruncate).toBe(false);
-    expect(limits.loki.perStreamRateBytes).toBe(3 * 1024 * 1024);
-    expect(limits.loki.shardStreams.enabled).toBe(true);
-    expect(limits.promtail).toMatchObject({ batchWaitMs: 1000, batchSizeBytes: 1024 * 1024, timeoutMs: 10_000, backoff: { minMs: 500, maxMs: 300_000, maxRetries: 10 }, maxLineSize: 0, positionsFile: '/tmp/positions.yaml', positionsSyncMs: 10_000 });
+    expect(limits.store.ingestionRateBytes).toBe(16 * 1024 * 1024);
+    expect(limits.store.ingestionBurstBytes).toBe(32 * 1024 * 1024);
+    expect(limits.store.maxLineSize).toBe(256 * 1024);
+    expect(limits.store.maxLineSizeTruncate).toBe(false);
+    expect(limits.store.perStreamRateBytes).toBe(3 * 1024 * 1024);
+    expect(limits.store.shardStreams.enabled).toBe(true);
+    expect(limits.shipper).toMatchObject({ batchWaitMs: 1000, batchSizeBytes: 1024 * 1024, timeoutMs: 10_000, backoff: { kind: 'dskit' as const, minMs: 500, maxMs: 300_000, maxRetries: 10 }, maxLineSize: 0, positionsFile: '/tmp/positions.yaml', positionsSyncMs: 10_000 });
   });
 
   it('reads byte sizes as Loki does (1024-based)', () => {
@@ -245,18 +226,18 @@ describe('limits of the bundled config', () => {
   });
 
   it("Promtail's retry schedule: 10 sends, 9 jittered doubling waits, 255.5–511 s before a batch is dropped", () => {
-    const s = retrySchedule(limits.promtail.backoff);
+    const s = retrySchedule(limits.shipper.backoff);
     expect(s.sends).toBe(10);
     expect(s.waits).toHaveLength(9);
     expect(s.waits[0]).toEqual([500, 1000]);
     expect(s.waits[8]).toEqual([128_000, 256_000]);
     expect(s.budgetMs).toEqual([255_500, 511_000]);
     // Capped at max_period.
-    expect(retrySchedule({ minMs: 1000, maxMs: 3000, maxRetries: 5 }).waits).toEqual([[1000, 2000], [2000, 3000], [2000, 3000], [2000, 3000]]); // dskit: once the upper bound reaches max_period the range stops moving
+    expect(retrySchedule({ kind: 'dskit' as const, minMs: 1000, maxMs: 3000, maxRetries: 5 }).waits).toEqual([[1000, 2000], [2000, 3000], [2000, 3000], [2000, 3000]]); // dskit: once the upper bound reaches max_period the range stops moving
   });
 
   it('bounds the wait for the next retry after an outage, and says when a batch may be dropped instead', () => {
-    const b = limits.promtail.backoff;
+    const b = limits.shipper.backoff;
     expect(retryGapBoundMs(0, b)).toBe(1000);
     expect(retryGapBoundMs(6000, b)).toBe(8000); // the 4th wait (4–8 s) may be in progress
     expect(retryGapBoundMs(60_000, b)).toBe(64_000);
@@ -273,7 +254,7 @@ describe('limits of the bundled config', () => {
   });
 
   it('predicts a loss when a batch can never fit the bucket', () => {
-    const tiny = { ...limits, loki: { ...limits.loki, ingestionBurstBytes: 512 * 1024 } };
+    const tiny = { ...limits, store: { ...limits.store, ingestionBurstBytes: 512 * 1024 } };
     const p = predictBurst(tiny, { offeredBytes: 100 * 1024 * 1024, durationMs: 1000, streams: 1, lineBytes: 1000 });
     expect(p.batchFitsBucket).toBe(false);
     expect(p.predictedLostLines).toBeGreaterThan(0);

@@ -72,10 +72,10 @@ describe('config rendering of the bundled monitoring folder', () => {
   });
 
   it('replaces Docker discovery by file targets labelled as Compose would label the containers', () => {
-    const pt = parse(readFileSync(r.files.promtail, 'utf8'));
+    const pt = parse(readFileSync(r.files.promtail!, 'utf8'));
     expect(JSON.stringify(pt)).not.toContain('docker_sd_configs');
     expect(pt.clients[0].url).toBe('http://127.0.0.1:7032/loki/api/v1/push');
-    const groups = parse(readFileSync(r.files.promtailTargets, 'utf8')) as { labels: Record<string, string> }[];
+    const groups = parse(readFileSync(r.files.promtailTargets!, 'utf8')) as { labels: Record<string, string> }[];
     expect(groups).toHaveLength(17);
     const terminal = groups.find((g) => g.labels.__meta_docker_container_label_com_docker_compose_service === 'terminal-mcp')!;
     expect(terminal.labels.__meta_docker_container_label_mcp_service_group).toBe('core');
@@ -87,7 +87,7 @@ describe('config rendering of the bundled monitoring folder', () => {
     const urls = am.receivers.flatMap((x: { webhook_configs?: { url: string }[] }) => (x.webhook_configs ?? []).map((w) => w.url));
     expect(urls.length).toBeGreaterThan(0);
     for (const u of urls) expect(u).toBe('http://127.0.0.1:7040/alerts');
-    const loki = parse(readFileSync(r.files.loki, 'utf8'));
+    const loki = parse(readFileSync(r.files.loki!, 'utf8'));
     expect(loki.server.http_listen_address).toBe('127.0.0.1');
     expect(loki.common.instance_addr).toBe('127.0.0.1');
     expect(JSON.stringify(loki)).not.toMatch(/"\/loki\//);

@@ -1,0 +1,33 @@
+/** The store and shipper of a running environment, behind their seams. */
+import type { EnvironmentHandle } from '../stack/handles.ts';
+import { readPipelineLimits } from './limits.ts';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { LokiStore, PromtailShipper } from './loki-promtail.ts';
+import { OtelcolShipper, VictoriaLogsStore } from './victorialogs-otelcol.ts';
+import type { LogStore } from './log-store.ts';
+import type { LogShipper } from './log-shipper.ts';
+
+export interface OpenLogPipeline {
+  store: LogStore;
+  shipper: LogShipper;
+}
+
+export function openLogPipeline(env: EnvironmentHandle): OpenLogPipeline {
+  const cfg = env.stack.config;
+  if (cfg.logPipeline.store === 'victorialogs') {
+    const doc = (parseYaml(readFileSync(cfg.files.otelcol!, 'utf8')) ?? {}) as { extensions?: Record<string, { directory?: string } | null> };
+    const dirs = Object.entries(doc.extensions ?? {}).filter(([k, v]) => k.startsWith('file_storage') && typeof v?.directory === 'string').map(([, v]) => v!.directory!);
+    return { store: new VictoriaLogsStore(env.stack.url('victorialogs')), shipper: new OtelcolShipper(env.stack.url('otelcol'), dirs, logFileOf(env, 'otelcol')) };
+  }
+  const limits = readPipelineLimits(cfg, (f) => readFileSync(f, 'utf8'));
+  return { store: new LokiStore(env.stack.url('loki')), shipper: new PromtailShipper(env.stack.url('promtail'), limits.shipper.positionsFile) };
+}
+
+function logFileOf(env: EnvironmentHandle, name: string): string | undefined {
+  try {
+    return env.stack.process(name).logFile;
+  } catch {
+    return undefined;
+  }
+}
