@@ -5,7 +5,7 @@
  */
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
-import { configuredTargetsUp } from '../harness/engine/stack-checks.ts';
+import { configuredTargetsUp, seedJobsUp } from '../harness/engine/stack-checks.ts';
 import { noAlertsExcept, promql } from '../harness/engine/checks.ts';
 
 const MCP = 'job=~"mcp-.*"';
@@ -19,7 +19,8 @@ export default defineScenario({
   method: [
     step.eventually(promql(`count(up{${MCP}} == 1)`).equals(16), (t) => t.detectionBoundMs(), 'all 16 MCP services up'),
     step.eventually(promql('up{job="zen-coordinator"}').equals(1), (t) => t.detectionBoundMs(), 'zen-coordinator up'),
-    step.eventually(promql('count by (job) (up{job=~"prometheus|loki|infrastructure"} == 1)').where((v) => v.length === 3 && v.find((s) => s.labels.job === 'infrastructure')?.value === 3, 'prometheus 1, loki 1, infrastructure 3'), (t) => t.detectionBoundMs(), 'self-monitoring and infrastructure targets up'),
+    step.eventually(seedJobsUp(), (t) => t.detectionBoundMs(), "self-monitoring targets up: the seed's jobs, the log store's included unless it is absent"),
+    step.eventually(promql('count(up{job="infrastructure"} == 1)').equals(3), (t) => t.detectionBoundMs(), 'infrastructure targets up: PostgreSQL, Redis and Qdrant (3)'),
     step.eventually(promql(`count(count by (service) (process_resident_memory_bytes{${MCP}}))`).equals(16), (t) => t.detectionBoundMs(), 'process_resident_memory_bytes for every service'),
     step.eventually(promql(`count(count by (service) (process_cpu_seconds_total{${MCP}}))`).equals(16), (t) => t.detectionBoundMs(), 'process_cpu_seconds_total for every service'),
     step.eventually(promql(`count(count by (service) (http_requests_total{${MCP}, path="/mcp"}))`).equals(16), (t) => t.detectionBoundMs() + t.scrapeMs, 'http_requests_total for /mcp on every service'),

@@ -38,9 +38,17 @@ interface ScenarioOptions {
   reuse?: boolean;
 }
 
+/** Name, nominal length, what it needs beyond the core stack (the whole scenario, or some of its steps), and its title. */
 function listScenarios(loaded: LoadedScenario[]): void {
+  const needs = (s: LoadedScenario['scenario']): string => {
+    const whole = s.requires ?? [];
+    const parts = [...new Set([...s.method, ...s.rollbacks].flatMap((x) => x.requires ?? []))].filter((r) => !whole.includes(r));
+    return [...whole.map((r) => r), ...parts.map((r) => `${r} (part)`)].join(', ') || '-';
+  };
   const w = Math.max(...loaded.map((l) => l.scenario.name.length));
-  for (const { scenario } of loaded) console.log(`${scenario.name.padEnd(w)}  ${(scenario.nominalDuration ?? '').padEnd(4)}  ${scenario.title}`);
+  const n = Math.max(...loaded.map((l) => needs(l.scenario).length), 'requires'.length);
+  console.log(`${'scenario'.padEnd(w)}  time  ${'requires'.padEnd(n)}  title`);
+  for (const { scenario } of loaded) console.log(`${scenario.name.padEnd(w)}  ${(scenario.nominalDuration ?? '').padEnd(4)}  ${needs(scenario).padEnd(n)}  ${scenario.title}`);
 }
 
 /** Per-scenario run folder reporters; the list reporter is shared and prints live. */

@@ -149,7 +149,7 @@ export class PromtailShipper implements LogShipper {
   }
 
   /** Promtail's positions YAML: an offset per file, none past the file's end, none before the mark. */
-  positions(files: { service: string; logFile: string; markOffset: number }[]): PositionsReport {
+  positions(files: { service: string; logFile: string; markOffset: number }[], _sinceMs?: number): PositionsReport {
     const file = this.positionsFile;
     if (!file) throw new Error('the Promtail config has no positions.filename');
     const doc = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as { positions?: Record<string, string | number> };

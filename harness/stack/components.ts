@@ -144,14 +144,6 @@ export function logPipelineDefinitions(t: Topology, cfg: RenderedConfig): { defi
       readyTimeoutMs: 90_000,
     },
     {
-      name: 'alertmanager',
-      binary: 'alertmanager',
-      args: [`--config.file=${cfg.files.alertmanager}`, `--storage.path=${data('alertmanager')}`, `--web.listen-address=127.0.0.1:${c.alertmanager.port}`, '--cluster.listen-address=', `--web.external-url=${c.alertmanager.url}`],
-      wait: new HttpWait(`${c.alertmanager.url}/-/ready`),
-      dependsOn: [],
-      readyTimeoutMs: 30_000,
-    },
-    {
       name: 'promtail',
       binary: 'promtail',
       args: [`-config.file=${cfg.files.promtail!}`],
@@ -239,6 +231,14 @@ function coreDefinitions(t: Topology, cfg: RenderedConfig): ComponentDefinition[
       wait: new HttpWait(`${c['redis-exporter'].url}/metrics`, { bodyIncludes: 'redis_up 1' }),
       dependsOn: ['redis'],
       readyTimeoutMs: 20_000,
+    },
+    {
+      name: 'alertmanager',
+      binary: 'alertmanager',
+      args: [`--config.file=${cfg.files.alertmanager}`, `--storage.path=${data('alertmanager')}`, `--web.listen-address=127.0.0.1:${c.alertmanager.port}`, '--cluster.listen-address=', `--web.external-url=${c.alertmanager.url}`],
+      wait: new HttpWait(`${c.alertmanager.url}/-/ready`),
+      dependsOn: [],
+      readyTimeoutMs: 30_000,
     },
     {
       name: 'prometheus',

@@ -150,6 +150,8 @@ export class StartedNativeStack implements StackHandle {
 
   /** Starts definitions in waves: each one as soon as what it depends on is ready. */
   async startComponents(defs: ComponentDefinition[], progress: (line: string) => void, beforeScraping?: (stack: StartedNativeStack) => Promise<void>): Promise<void> {
+    const names = new Set(defs.map((d) => d.name));
+    for (const d of defs) for (const dep of d.dependsOn) if (!names.has(dep)) throw new Error(`${d.name} depends on ${dep}, which this stack does not start`);
     const ready = new Map<ComponentName, Promise<void>>();
     let gate: Promise<void> | undefined;
     const startOne = async (d: ComponentDefinition): Promise<void> => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../harness/lib/paths.ts';
 import { runCli } from '../support/stack-helpers.ts';
+import { findUserSupplied } from '../../harness/stack/binaries.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/broken-monitoring');
 const tmp: string[] = [];
@@ -33,11 +34,36 @@ describe('npm run check', () => {
   it('passes the bundled monitoring/ with the real tools and the reference compose file (exit 0)', async () => {
     const r = await check(['--compose', 'docker-compose.test.yml']);
     expect(r.out).toContain('OK: no findings');
-    for (const tool of ['promtool check config', 'promtool check rules', 'amtool check-config', 'loki -verify-config', 'promtail -check-syntax', 'compose services and ports match the port plan']) expect(r.out).toMatch(new RegExp(`✓ ${tool.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    for (const tool of ['promtool check config', 'promtool check rules', 'amtool check-config', 'compose services and ports match the port plan']) expect(r.out).toMatch(new RegExp(`✓ ${tool.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    // Loki and Promtail are AGPL and user-supplied: checked with the user's binaries, else skipped out loud.
+    if (findUserSupplied('loki')) expect(r.out).toContain('✓ loki -verify-config');
+    else expect(r.out).toMatch(/- loki -verify-config: skipped, loki is AGPL-3\.0 and user-supplied, and none was found: set LOKI_BIN/);
+    if (findUserSupplied('promtail')) expect(r.out).toContain('✓ promtail -check-syntax');
+    else expect(r.out).toMatch(/- promtail -check-syntax: skipped, promtail is AGPL-3\.0 and user-supplied/);
     // Said, not faked: the Go module proxy refuses these modules here.
     expect(r.out).toMatch(/- pint .*skipped, not built: the Go module proxy refuses github.com\/cloudflare\/pint/);
     expect(r.out).toMatch(/- dashboard-linter .*refuses github.com\/grafana\/dashboard-linter/);
     expect(r.code).toBe(0);
+  });
+
+  it('passes the VictoriaLogs folder, validating the collector config with the collector itself (exit 0)', async () => {
+    const r = await check(['--monitoring-dir', join(REPO_ROOT, 'monitoring-victorialogs')]);
+    expect(r.out).toContain('✓ otelcol validate');
+    expect(r.out).toContain('✓ required scrape jobs');
+    expect(r.out).not.toContain('loki -verify-config');
+    expect(r.out).toContain('OK: no findings');
+    expect(r.code).toBe(0);
+  });
+
+  it('names a broken collector config by its file in the folder (exit 1)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-otelcol-'));
+    tmp.push(dir);
+    cpSync(join(REPO_ROOT, 'monitoring-victorialogs'), dir, { recursive: true });
+    const f = join(dir, 'otelcol/otelcol-config.yml');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('exporters: [otlp_http]', 'exporters: [otlp_htp]'));
+    const r = await check(['--monitoring-dir', dir]);
+    expect(r.out).toMatch(/otelcol\/otelcol-config\.yml.*otlp_htp/s);
+    expect(r.code).toBe(1);
   });
 
   it.each([
