@@ -31,7 +31,8 @@ import { compressRanges, formatRanges, parseSeq } from '../logs/ledger.ts';
 import { compileQuery, type CompiledLogQuery } from '../logs/query-match.ts';
 import { queryFor, type LogQuery, type LogStore } from '../logs/log-store.ts';
 import { openLogPipeline } from '../logs/open.ts';
-import { forEachLine, type Cut, type LogWindow } from './log-window.ts';
+import { forEachLine } from '../logs/emitted.ts';
+import type { Cut, LogWindow } from './log-window.ts';
 
 export { compileLogQuery, compileLogsQuery, decodeLogQLString, re2ToRegExp, type CompiledLogQuery, type LabelMatcher, type LineFilter } from '../logs/query-match.ts';
 

@@ -17,80 +17,27 @@
  * never keeps it failing. Which lines may legitimately be missing, and how long delivery
  * may take, is read from the rendered config (harness/logs/limits.ts).
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
 import type { ProbeResult } from '../../assertions/expectations.ts';
 import type { EnvironmentHandle } from '../stack/handles.ts';
 import type { ServiceEndpoint } from '../stack/topology.ts';
-import { compressRanges, formatRanges, judgeDelivery, parseLineTs, parseSeq, reconcile, summarizeLatency, type DeliveryBounds, type DeliveryVerdict, type LatencySummary, type StoredEntry } from '../logs/ledger.ts';
-import { bucketCheck, predictBurst, readPipelineLimits, retryGapBoundMs, retrySchedule, type BurstPrediction, type PipelineLimits } from '../logs/limits.ts';
+import { compressRanges, formatRanges, judgeDelivery, parseSeq, reconcile, type DeliveryVerdict, type StoredEntry } from '../logs/ledger.ts';
+import { bucketCheck, predictBurst, readPipelineLimits, retryGapBoundMs, retrySchedule, type PipelineLimits } from '../logs/limits.ts';
 import { counterDelta, type MetricSamples } from '../logs/metrics-text.ts';
-import { openLogPipeline, type OpenLogPipeline } from '../logs/open.ts';
+import { openLogPipeline, snapshotPipelineMetrics, type OpenLogPipeline, type PipelineMetrics } from '../logs/open.ts';
+import { fetchStats, forEachLine, measureQueryableLatency, type ServiceStats } from '../logs/emitted.ts';
 import type { LogStore } from '../logs/log-store.ts';
-import type { Check, CheckContext } from './checks.ts';
+import type { Check } from './checks.ts';
 import type { CustomStep } from './scenario.ts';
+import type { BurstPlan, DeliveryOptions, LatencyProbeOptions, LimiterOptions } from './log-window-options.ts';
 
+export type { BurstPlan, DeliveryOptions, LatencyProbeOptions, LimiterOptions } from './log-window-options.ts';
 export { predictBurst };
 
 // =======================================================================================
 // Against the running stack
 // =======================================================================================
-
-export interface ServiceStats {
-  service: string;
-  pid: number;
-  lastSeq: number;
-  linesWritten: number;
-  malformedSeqs: number[];
-}
-
-export async function fetchStats(svc: ServiceEndpoint): Promise<ServiceStats> {
-  const res = await request(`${svc.controlUrl}/stats`, { headersTimeout: 5000, bodyTimeout: 5000 });
-  const body = (await res.body.json()) as ServiceStats;
-  if (res.statusCode !== 200) throw new Error(`GET ${svc.controlUrl}/stats → ${res.statusCode}`);
-  return body;
-}
-
-export interface PipelineMetrics {
-  store: MetricSamples;
-  shipper: MetricSamples;
-  atMs: number;
-}
-
-/** The store's and the shipper's own counters (empty when one is down). */
-export async function snapshotPipelineMetrics(p: OpenLogPipeline): Promise<PipelineMetrics> {
-  const [store, shipper] = await Promise.all([p.store.metrics(), p.shipper.metrics()]);
-  return { store, shipper, atMs: Date.now() };
-}
-
-/** Calls `fn(line, offset)` for every complete line of `file` from `fromOffset` (bytes, without the newline). */
-export function forEachLine(file: string, fromOffset: number, fn: (line: Buffer, offset: number) => void): number {
-  const fd = openSync(file, 'r');
-  try {
-    const chunk = Buffer.allocUnsafe(4 << 20);
-    let carry: Buffer = Buffer.alloc(0);
-    let pos = fromOffset;
-    let lineStart = fromOffset;
-    for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, pos);
-      if (n <= 0) break;
-      pos += n;
-      let data = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-      let start = 0;
-      for (let i = data.indexOf(10, start); i !== -1; i = data.indexOf(10, start)) {
-        fn(data.subarray(start, i), lineStart);
-        lineStart += i - start + 1;
-        start = i + 1;
-      }
-      carry = Buffer.from(data.subarray(start));
-      data = Buffer.alloc(0);
-    }
-    return lineStart;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export interface ServiceMark {
   service: string;
@@ -110,58 +57,6 @@ export interface WindowMark {
 export interface Cut {
   atMs: number;
   stats: Map<string, ServiceStats>;
-}
-
-export interface DeliveryOptions extends Omit<DeliveryBounds, 'predictedLoss'> {
-  /** Lines the limits predict as lost (a number, or computed when the check runs, e.g. from the window's burst plan). */
-  predictedLoss?: number | (() => number);
-  /** Services to account (default: every fake service of the topology). */
-  services?: string[];
-  /** Report the time to full delivery since this note (see `LogWindow.note`). */
-  since?: string;
-  title?: string;
-  /** Fetch concurrency against the store (default 3). */
-  concurrency?: number;
-}
-
-export interface BurstPlan {
-  services: string[];
-  linesPerSecondPerService: number;
-  lineBytes: number;
-  durationMs: number;
-  startedAt: string;
-  prediction: BurstPrediction;
-}
-
-export interface LatencyProbeOptions {
-  service: string;
-  /** Marker lines to write (default 20). */
-  markers?: number;
-  /** Marker lines per second (default 10). */
-  perSecond?: number;
-  /** p99 of emit → queryable must stay below this (default: no bound, only that all markers arrive). */
-  p99BelowMs?: number | ((limits: PipelineLimits, ctx: CheckContext) => number);
-  /** Give up waiting for markers after this (default 30 s + the writing time). */
-  timeoutMs?: number;
-  title?: string;
-}
-
-export interface LimiterOptions {
-  /** Promtail must not drop more entries than this for rate limiting (default 0). */
-  maxRateLimitedDrops?: number;
-  /** Require Loki to have answered 429 at least once since the mark (the limit was really hit). */
-  expect429?: boolean;
-  /** Require no 429 at all since the mark (the burst stayed within the limit). */
-  expectNo429?: boolean;
-  /** Require Promtail to have retried at least once (e.g. across a Loki outage). */
-  expectRetries?: boolean;
-  /** Loki's line_too_long discards must equal this (e.g. the oversized lines the last `delivered` found expected-dropped). */
-  lineTooLong?: () => number;
-  /** Expect what the window's burst plan predicts: 429s when it exceeds the tenant bucket, none when it stays within. */
-  followBurst?: boolean;
-  /** Check the accepted byte rate against the token bucket of the config, sampled by `win.sampleIngest()`. */
-  bucketInvariant?: boolean;
-  title?: string;
 }
 
 const pLimit = async <T, R>(items: readonly T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> => {
@@ -532,55 +427,4 @@ export class LogWindow {
       },
     };
   }
-}
-
-export interface QueryableLatency {
-  markers: number;
-  seen: number;
-  unseen: number[];
-  burstId: string;
-  latencyMs: LatencySummary;
-  /** Lower bound of each latency: the poll that found the line started this much earlier. */
-  pollLatencyMs: LatencySummary;
-}
-
-/** The live probe behind `LogWindow.latency`, also used by bench/log-pipeline.ts. */
-export async function measureQueryableLatency(store: LogStore, svc: ServiceEndpoint, o: { markers: number; perSecond: number; timeoutMs: number; pollMs?: number }): Promise<QueryableLatency> {
-  const res = await request(`${svc.controlUrl}/faults`, {
-    method: 'POST',
-    body: JSON.stringify({ kind: 'log-burst', linesPerSecond: o.perSecond, durationSeconds: o.markers / o.perSecond }),
-    headers: { 'content-type': 'application/json' },
-  });
-  const created = (await res.body.json()) as { id?: string; error?: string };
-  if (res.statusCode !== 201 || !created.id) throw new Error(`POST ${svc.controlUrl}/faults → ${res.statusCode}: ${created.error ?? ''}`);
-  const id = created.id;
-  const t0 = Date.now();
-  const seenAt = new Map<number, { seen: number; pollStart: number; lineTs: number }>();
-  const deadline = t0 + o.timeoutMs;
-  while (seenAt.size < o.markers && Date.now() < deadline) {
-    const pollStart = Date.now();
-    try {
-      const lines = await store.findLines(svc.name, `burst=${id} `, t0 - 5000, Date.now() + 5000);
-      const seen = Date.now();
-      for (const e of lines) {
-          const n = Number(/\bn=(\d+)/.exec(e.line)?.[1]);
-          const lineTs = parseLineTs(e.line);
-          if (Number.isFinite(n) && lineTs !== undefined && !seenAt.has(n)) seenAt.set(n, { seen, pollStart, lineTs });
-        }
-    } catch {
-      /* a failed poll is a gap; the deadline still holds */
-    }
-    await sleep(Math.max(0, pollStart + (o.pollMs ?? 100) - Date.now()));
-  }
-  const unseen: number[] = [];
-  for (let n = 1; n <= o.markers; n++) if (!seenAt.has(n)) unseen.push(n);
-  const v = [...seenAt.values()];
-  return {
-    markers: o.markers,
-    seen: seenAt.size,
-    unseen,
-    burstId: id,
-    latencyMs: summarizeLatency(v.map((x) => x.seen - x.lineTs)),
-    pollLatencyMs: summarizeLatency(v.map((x) => Math.max(0, x.pollStart - x.lineTs))),
-  };
 }

@@ -62,6 +62,14 @@ export class ScenarioRunner {
     const run = new ScenarioRun(this, s, ctx, this.bus, this.env);
     const watcher = new AlertWatcher(this.prom, this.timing.pollMs(), (transition) => this.bus.emit({ type: 'alert-transition', scenario, transition, at: now() } as never));
     watcher.start();
+    // Every notification the receiver gets while the scenario runs goes into the event stream.
+    const received = this.env.stack.alertReceiver.notifications;
+    let relayed = received.length;
+    const relay = (): void => {
+      for (; relayed < received.length; relayed++) this.bus.emit({ type: 'notification', scenario, notification: received[relayed]! });
+    };
+    const relayTimer = setInterval(relay, Math.min(1000, this.timing.pollMs()));
+    relayTimer.unref();
     let verdict: Verdict = 'pass';
     let error: string | undefined;
     try {
@@ -97,6 +105,8 @@ export class ScenarioRunner {
       error = `${error ? `${error}; ` : ''}rollback failed: ${(e as Error).message}`;
     }
     await watcher.stop();
+    clearInterval(relayTimer);
+    relay();
     if (!run.judgeAlerts(watcher) && verdict === 'pass') verdict = 'fail';
     if (run.failed && verdict === 'pass') verdict = 'fail';
     const logTails = verdict === 'pass' ? undefined : Object.fromEntries(this.env.stack.processes().map((p) => [p.name, p.tail(25)]));
@@ -134,8 +144,8 @@ class ScenarioRun {
     this.bus.emit({ type: 'phase', scenario: this.s.name, phase: p, at: new Date().toISOString() });
   }
 
-  private progress(message: string, untilMs?: number): void {
-    this.bus.emit({ type: 'progress', scenario: this.s.name, message, until: untilMs ? new Date(untilMs).toISOString() : undefined, at: new Date().toISOString() });
+  private progress(message: string, untilMs?: number, waitingFor?: string): void {
+    this.bus.emit({ type: 'progress', scenario: this.s.name, message, waitingFor, until: untilMs ? new Date(untilMs).toISOString() : undefined, at: new Date().toISOString() });
   }
 
   private async action<T>(kind: string, title: string, target: string | undefined, params: Record<string, unknown> | undefined, fn: () => Promise<T>): Promise<T> {
@@ -309,26 +319,26 @@ class ScenarioRun {
     switch (step.mode) {
       case 'eventually': {
         const ms = d(step.within, 'within');
-        this.progress(`waiting for: ${title}`, Date.now() + ms);
+        this.progress(`waiting for: ${title}`, Date.now() + ms, title);
         outcome = await eventually({ within: ms, pollEvery, description: title }, guarded);
         break;
       }
       case 'always': {
         const ms = d(step.during, 'during');
-        this.progress(`watching that always: ${title}`, Date.now() + ms);
+        this.progress(`watching that always: ${title}`, Date.now() + ms, title);
         outcome = await always({ during: ms, pollEvery, description: title }, guarded);
         break;
       }
       case 'never': {
         const ms = d(step.during, 'during');
-        this.progress(`watching that never: ${title}`, Date.now() + ms);
+        this.progress(`watching that never: ${title}`, Date.now() + ms, title);
         outcome = await never({ during: ms, pollEvery, description: title }, guarded);
         break;
       }
       case 'holdsFor': {
         const ms = d(step.duration, 'duration');
         const within = d(step.within, 'within');
-        this.progress(`waiting for ${title} to hold ${(ms / 1000).toFixed(1)}s`, Date.now() + within + ms);
+        this.progress(`waiting for ${title} to hold ${(ms / 1000).toFixed(1)}s`, Date.now() + within + ms, title);
         outcome = await holdsFor({ duration: ms, within, pollEvery, description: title }, guarded);
         break;
       }

@@ -7,6 +7,7 @@ import { LokiStore, PromtailShipper } from './loki-promtail.ts';
 import { OtelcolShipper, VictoriaLogsStore } from './victorialogs-otelcol.ts';
 import type { LogStore } from './log-store.ts';
 import type { LogShipper } from './log-shipper.ts';
+import type { MetricSamples } from './metrics-text.ts';
 
 export interface OpenLogPipeline {
   store: LogStore;
@@ -30,4 +31,16 @@ function logFileOf(env: EnvironmentHandle, name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface PipelineMetrics {
+  store: MetricSamples;
+  shipper: MetricSamples;
+  atMs: number;
+}
+
+/** The store's and the shipper's own counters (empty when one is down). */
+export async function snapshotPipelineMetrics(p: OpenLogPipeline): Promise<PipelineMetrics> {
+  const [store, shipper] = await Promise.all([p.store.metrics(), p.shipper.metrics()]);
+  return { store, shipper, atMs: Date.now() };
 }

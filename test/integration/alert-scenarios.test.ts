@@ -51,6 +51,14 @@ describe('alert scenarios at time scale 0.1', () => {
     expect(Number(t.detectionMs)).toBeLessThanOrEqual(Number(t.boundMs));
     expect(assertion(s, 'a firing notification names the service').verdict).toBe('pass');
     expect(assertion(s, 'a resolved notification names the service').verdict).toBe('pass');
+    // The notifications the run checked are in its event stream, so in every report: firing, then resolved, annotations rendered.
+    const ns = s.notifications as { payload: { status: string; alerts: { labels: Record<string, string>; annotations?: Record<string, string> }[] } }[];
+    const down = ns.filter((n) => n.payload.alerts.some((a) => a.labels.alertname === 'ServiceDown' && a.labels.service === 'filesystem-mcp'));
+    expect(down.map((n) => n.payload.status)).toEqual(expect.arrayContaining(['firing', 'resolved']));
+    expect(down[0]!.payload.alerts[0]!.annotations?.summary).toContain('filesystem-mcp');
+    const html = readFileSync(join(out, 'service-down', 'report.html'), 'utf8');
+    expect(html).toMatch(/Notifications received \([1-9]\d*\)/);
+    expect(html).toContain('MCP Service filesystem-mcp is down');
     // Nothing but ServiceDown for the killed service fired.
     expect(s.alertTransitions.filter((x) => x.state === 'firing' && !(x.alertname === 'ServiceDown' && x.labels.service === 'filesystem-mcp'))).toEqual([]);
   });

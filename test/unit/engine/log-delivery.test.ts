@@ -12,7 +12,7 @@ import { compressRanges, formatRanges, judgeDelivery, parseLineTs, parseSeq, per
 import { bucketCheck, parseByteSize, predictBurst, readLokiPromtailLimits as readPipelineLimits, retryGapBoundMs, retrySchedule } from '../../../harness/logs/limits.ts';
 import { counterDelta, metricSum, parseMetricsText } from '../../../harness/logs/metrics-text.ts';
 import { fetchAllEntries, parseProjected } from '../../../harness/logs/loki-promtail.ts';
-import { forEachLine } from '../../../harness/engine/log-window.ts';
+import { forEachLine } from '../../../harness/logs/emitted.ts';
 import { REPO_ROOT } from '../../../harness/lib/paths.ts';
 
 const T0 = 1_800_000_000_000; // ms
