@@ -117,6 +117,8 @@ export interface ExpectationOutcome<T = unknown> {
 interface CommonOptions {
   pollEvery: DurationInput;
   clock?: Clock;
+  /** Ends the wait at the next sample with a failing verdict that says it was interrupted. */
+  signal?: AbortSignal;
   /** What is being expected, e.g. "ServiceDown firing for filesystem-mcp". */
   description?: string;
 }
@@ -231,6 +233,11 @@ function finish<T>(
   };
 }
 
+/** The outcome of a wait ended by its signal (Ctrl-C): not a pass, and it says why. */
+function interrupted<T>(kind: ExpectationKind, expectation: string, observations: Observation<T>[], start: number, now: number, clock: Clock): ExpectationOutcome<T> {
+  return finish(kind, expectation, 'fail', `interrupted (signal) after ${observations.length} observations over ${fmt(now - start)}`, observations, start, now, clock);
+}
+
 // ---------------------------------------------------------------------------------------
 
 /** Passes at the first ok sample; fails if none is ok by `within` (sampled up to the deadline). */
@@ -246,6 +253,7 @@ export async function eventually<T>(options: EventuallyOptions, probe: Probe<T>)
     const obs = await observe(probe, attempt, clock, true);
     observations.push(obs);
     const now = clock.now();
+    if (options.signal?.aborted) return interrupted('eventually', expectation, observations, start, now, clock);
     if (obs.satisfied) {
       const reason = `satisfied at attempt ${attempt}, ${fmt(obs.atMs - start)} after the start`;
       return finish('eventually', expectation, 'pass', reason, observations, start, now, clock);
@@ -278,6 +286,7 @@ async function everySample<T>(
     const obs = await observe(probe, attempt, clock, kind === 'always');
     observations.push(obs);
     const now = clock.now();
+    if (options.signal?.aborted) return interrupted(kind, expectation, observations, start, now, clock);
     if (!obs.satisfied) {
       const what = obs.error ? 'evaluation failed' : kind === 'always' ? 'not ok' : 'ok (must never be)';
       const reason = `${what} at attempt ${attempt}, ${fmt(obs.atMs - start)} into the window; ${summarize(obs)}`;
@@ -328,6 +337,7 @@ export async function holdsFor<T>(options: HoldsForOptions, probe: Probe<T>): Pr
     const obs = await observe(probe, attempt, clock, true);
     observations.push(obs);
     const now = clock.now();
+    if (options.signal?.aborted) return interrupted('holdsFor', expectation, observations, start, now, clock);
     if (obs.satisfied) {
       if (runStart === undefined) {
         if (obs.atMs > startDeadline) {

@@ -90,7 +90,7 @@ export type RunEvent =
   | {
       type: 'scenario-end';
       scenario: string;
-      verdict: 'pass' | 'fail' | 'error' | 'skipped';
+      verdict: 'pass' | 'fail' | 'error' | 'skipped' | 'interrupted';
       error?: string;
       /** Why the scenario was skipped (a component it requires is absent, and how to supply it). */
       skipReason?: string;
@@ -100,7 +100,7 @@ export type RunEvent =
       /** Tails of component logs, attached when something failed. */
       logTails?: Record<string, string>;
     }
-  | { type: 'run-end'; verdict: 'pass' | 'fail' | 'error' | 'skipped'; at: string; durationMs: number; runDir: string };
+  | { type: 'run-end'; verdict: 'pass' | 'fail' | 'error' | 'skipped' | 'interrupted'; at: string; durationMs: number; runDir: string };
 
 export interface Reporter {
   onEvent(event: RunEvent): void;

@@ -51,7 +51,7 @@ export class HtmlReporter implements Reporter {
 
 // ---------------------------------------------------------------------------------------
 
-const VERDICT_WORD: Record<ResultVerdict, string> = { pass: 'PASSED', fail: 'FAILED', error: 'ERROR', incomplete: 'INCOMPLETE', skipped: 'SKIPPED' };
+const VERDICT_WORD: Record<ResultVerdict, string> = { pass: 'PASSED', fail: 'FAILED', error: 'ERROR', incomplete: 'INCOMPLETE', skipped: 'SKIPPED', interrupted: 'INTERRUPTED' };
 const PHASE_COLOR: Record<StepPhase, string> = {
   'steady-state-before': '#8cb4d9',
   method: '#4e79a7',
@@ -126,7 +126,7 @@ function header(r: RunResult): string {
 <div class="verdict" id="verdict" data-verdict="${esc(r.verdict)}">${esc(VERDICT_WORD[r.verdict])}</div>
 <div class="headline"><h1>${esc(heading)}</h1>${single?.description ? `<p class="desc">${esc(single.description)}</p>` : ''}
 <ul class="facts">${facts.map(([k, v]) => `<li><span>${esc(k)}</span> ${esc(v)}</li>`).join('')}</ul>
-<nav class="toc">${r.verdict !== 'pass' ? '<a href="#why">why it failed</a> · ' : ''}${r.scenarios.map((s, i) => `<a href="#${scenarioId(i)}">${esc(s.name)}</a>`).join(' · ')}${r.scenarios.length ? ' · ' : ''}<a href="#stack">stack and configuration${run ? ` (${run.configChanges.length} config change${run.configChanges.length === 1 ? '' : 's'})` : ''}</a></nav></div>
+<nav class="toc">${r.verdict !== 'pass' && r.verdict !== 'skipped' ? '<a href="#why">why it failed</a> · ' : ''}${r.scenarios.map((s, i) => `<a href="#${scenarioId(i)}">${esc(s.name)}</a>`).join(' · ')}${r.scenarios.length ? ' · ' : ''}<a href="#stack">stack and configuration${run ? ` (${run.configChanges.length} config change${run.configChanges.length === 1 ? '' : 's'})` : ''}</a></nav></div>
 </header>`;
 }
 
@@ -141,14 +141,14 @@ function whyItFailed(r: RunResult): string {
   r.scenarios.forEach((s, si) => {
     const prefix = r.scenarios.length > 1 ? `<b>${esc(s.name)}</b>: ` : '';
     if (s.error) items.push(`<li>${prefix}scenario ${esc(s.verdict)}: <span class="msg">${esc(s.error)}</span></li>`);
-    if (s.verdict === 'incomplete') items.push(`<li>${prefix}the scenario did not finish${s.lastProgress ? `; it was last ${esc(s.lastProgress.message)}` : ''}.</li>`);
+    if (s.verdict === 'incomplete' || s.verdict === 'interrupted') items.push(`<li>${prefix}the scenario did not finish${s.lastProgress ? `; it was last ${esc(s.lastProgress.message)}` : ''}.</li>`);
     for (const a of s.actions.filter((x) => x.error)) items.push(`<li>${prefix}action <b>${esc(a.title)}</b> failed: <span class="msg">${esc(a.error)}</span></li>`);
     s.assertions.forEach((a, ai) => {
       if (a.verdict === 'fail') items.push(`<li>${prefix}<a href="#${assertionId(si, ai)}">${esc(a.title)}</a>: <span class="msg">${esc(a.message)}</span></li>`);
     });
   });
   if (!items.length) return '';
-  return `<section class="why" id="why"><h2>Why it ${r.verdict === 'error' ? 'errored' : r.verdict === 'incomplete' ? 'is incomplete' : 'failed'}</h2><ul>${items.join('')}</ul></section>`;
+  return `<section class="why" id="why"><h2>Why it ${r.verdict === 'error' ? 'errored' : r.verdict === 'incomplete' ? 'is incomplete' : r.verdict === 'interrupted' ? 'was interrupted' : 'failed'}</h2><ul>${items.join('')}</ul></section>`;
 }
 
 function scenarioIndex(r: RunResult): string {
@@ -595,15 +595,15 @@ pre{white-space:pre-wrap;word-break:break-word;margin:0}
 a{color:#1f5fa8}
 .muted{color:var(--muted)}
 .banner{display:flex;gap:22px;align-items:center;margin:20px 0 8px;padding:18px 22px;border-radius:10px;border:2px solid;background:var(--soft)}
-.banner.v-pass{border-color:var(--pass);background:#eef7ee}.banner.v-fail{border-color:var(--fail);background:#fdeeee}.banner.v-error{border-color:var(--error);background:#f7eef9}.banner.v-incomplete{border-color:var(--incomplete);background:#fff4e5}.banner.v-skipped{border-color:var(--skipped);background:#eef2f4}
+.banner.v-pass{border-color:var(--pass);background:#eef7ee}.banner.v-fail{border-color:var(--fail);background:#fdeeee}.banner.v-error{border-color:var(--error);background:#f7eef9}.banner.v-incomplete{border-color:var(--incomplete);background:#fff4e5}.banner.v-skipped{border-color:var(--skipped);background:#eef2f4}.banner.v-interrupted{border-color:var(--incomplete);background:#fff4e5}
 .verdict{font-size:44px;font-weight:800;letter-spacing:1px;color:#fff;padding:8px 20px;border-radius:8px;white-space:nowrap}
-.v-pass .verdict{background:var(--pass)}.v-fail .verdict{background:var(--fail)}.v-error .verdict{background:var(--error)}.v-incomplete .verdict{background:var(--incomplete)}.v-skipped .verdict{background:var(--skipped)}
+.v-pass .verdict{background:var(--pass)}.v-fail .verdict{background:var(--fail)}.v-error .verdict{background:var(--error)}.v-incomplete .verdict{background:var(--incomplete)}.v-skipped .verdict{background:var(--skipped)}.v-interrupted .verdict{background:var(--incomplete)}
 .desc{margin:2px 0 6px;color:#333}
 .facts{list-style:none;padding:0;margin:6px 0 0;display:flex;flex-wrap:wrap;gap:4px 18px}.facts span{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.3px}
 .facts.small{margin-bottom:8px}
 .toc{margin-top:6px;font-size:13px}
 .badge{display:inline-block;font-size:11px;font-weight:700;color:#fff;border-radius:4px;padding:1px 6px;vertical-align:2px}
-.badge.v-pass{background:var(--pass)}.badge.v-fail{background:var(--fail)}.badge.v-error{background:var(--error)}.badge.v-incomplete{background:var(--incomplete)}.badge.v-skipped{background:var(--skipped)}
+.badge.v-pass{background:var(--pass)}.badge.v-fail{background:var(--fail)}.badge.v-error{background:var(--error)}.badge.v-incomplete{background:var(--incomplete)}.badge.v-skipped{background:var(--skipped)}.badge.v-interrupted{background:var(--incomplete)}
 .skip-box{border-left:4px solid var(--skipped);background:#eef2f4;padding:6px 12px}
 .why{border-left:5px solid var(--fail);background:#fff6f6;padding:4px 16px 8px;margin:12px 0}.why h2{margin-top:8px}.why li{margin:4px 0}
 .msg{color:#8a1c1c}

@@ -10,7 +10,7 @@ import { writeFileAtomic } from './write.ts';
 
 export interface IndexRun {
   scenario: string;
-  verdict: 'pass' | 'fail' | 'error' | 'incomplete' | 'skipped';
+  verdict: 'pass' | 'fail' | 'error' | 'incomplete' | 'skipped' | 'interrupted';
   /** The run's report.html: absolute, or relative to the index's folder. */
   reportPath: string;
   durationMs: number;

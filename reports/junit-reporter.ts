@@ -124,6 +124,7 @@ function scenarioCase(s: ScenarioResult): { kind: 'error' | 'failure'; type: str
     .filter(Boolean)
     .join('\n');
   if (s.verdict === 'error') return { kind: 'error', type: 'ScenarioError', message: s.error ?? failedActions[0]?.error ?? 'scenario errored', body };
+  if (s.verdict === 'interrupted') return { kind: 'error', type: 'ScenarioInterrupted', message: s.error ?? 'interrupted by a signal; the rollbacks ran', body };
   if (s.verdict === 'incomplete') return { kind: 'error', type: 'ScenarioIncomplete', message: 'scenario did not finish (the run ended or was interrupted before scenario-end)', body };
   if (s.verdict === 'fail' && !s.assertions.some((a) => a.verdict === 'fail')) {
     return { kind: 'failure', type: 'ScenarioFailure', message: s.error ?? failedActions[0]?.error ?? 'scenario failed', body };

@@ -19,7 +19,7 @@ import { toMs } from './format.ts';
  * A scenario that began but never ended (the run crashed or was interrupted) is
  * 'incomplete'; one whose required component is absent is 'skipped', with its reason.
  */
-export type ResultVerdict = 'pass' | 'fail' | 'error' | 'incomplete' | 'skipped';
+export type ResultVerdict = 'pass' | 'fail' | 'error' | 'incomplete' | 'skipped' | 'interrupted';
 
 export interface ScenarioResult {
   name: string;
@@ -51,7 +51,7 @@ export interface RunResult {
   durationMs?: number;
   runDir?: string;
   /** The run-end event as received (for the whole run, which may hold more scenarios than this report). */
-  runEnd?: { verdict: 'pass' | 'fail' | 'error' | 'skipped'; at: string; durationMs: number };
+  runEnd?: { verdict: 'pass' | 'fail' | 'error' | 'skipped' | 'interrupted'; at: string; durationMs: number };
   scenarios: ScenarioResult[];
 }
 
@@ -169,9 +169,9 @@ function redactRunInfo(run: RunInfo): RunInfo {
   return { ...redactDeep(rest), configChanges: configChanges.map(redactConfigChange) };
 }
 
-const RANK: Record<ResultVerdict, number> = { skipped: 0, pass: 1, fail: 2, incomplete: 3, error: 4 };
+const RANK: Record<ResultVerdict, number> = { skipped: 0, pass: 1, fail: 2, interrupted: 3, incomplete: 4, error: 5 };
 
-/** The worst of several verdicts: error > incomplete > fail > pass > skipped (all skipped: skipped). */
+/** The worst of several verdicts: error > incomplete > interrupted > fail > pass > skipped (all skipped: skipped). */
 export function worst(verdicts: ResultVerdict[]): ResultVerdict {
   if (verdicts.length === 0) return 'pass';
   return verdicts.reduce<ResultVerdict>((w, v) => (RANK[v] > RANK[w] ? v : w), 'skipped');

@@ -17,7 +17,7 @@ import { RemoteEnvironment } from '../stack/remote-environment.ts';
 import type { EnvironmentHandle } from '../stack/handles.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
 import { failAndExit, numberOption } from '../lib/cli-errors.ts';
-import { installSignalHandlers, onShutdown, runCleanups } from '../lib/shutdown.ts';
+import { exitCodeOf, installSignalHandlers, interruptedBy, onShutdown, runCleanups } from '../lib/shutdown.ts';
 import { UsageError } from '../lib/errors.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
 import { ListReporter } from '../../reports/list-reporter.ts';
@@ -123,10 +123,15 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
 
   const bus = new EventBus([new ListReporter(process.stdout), new PerScenarioRouter(dirOf)]);
   let runner: ScenarioRunner | undefined;
-  installSignalHandlers((sig) => {
-    console.log(`\n${sig}: rolling back and stopping…`);
-    runner?.abort();
-  });
+  // A signal: the current step ends, the rollbacks run and clear every fault, the scenario
+  // ends `interrupted`, every reporter writes, and only then does the stack stop.
+  installSignalHandlers(
+    (sig) => {
+      console.log(`\n${sig}: rolling back, writing the reports, then stopping (again for a fast teardown)…`);
+      runner?.abort();
+    },
+    { deferTeardown: true },
+  );
 
   const t0 = Date.now();
   const env = o.reuse ? await reuseRunningStack(portOffset, o) : await startOwnStack();
@@ -153,6 +158,7 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
   }
 
   runner = new ScenarioRunner(env, bus);
+  if (interruptedBy()) runner.abort();
   bus.emit({
     type: 'run-begin',
     run: {
@@ -172,19 +178,21 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
   });
   const verdicts: { scenario: string; verdict: Verdict; durationMs: number }[] = [];
   for (const { scenario } of loaded) {
+    if (runner.aborted) break; // the rest were never begun
     const s0 = Date.now();
     const verdict = await runner.run(scenario);
     verdicts.push({ scenario: scenario.name, verdict, durationMs: Date.now() - s0 });
   }
   // Skipped scenarios (an absent user-supplied component) are reported, not failed.
   const judged = verdicts.filter((v) => v.verdict !== 'skipped');
-  const overall: Verdict = judged.length === 0 && verdicts.length ? 'skipped' : judged.every((v) => v.verdict === 'pass') ? 'pass' : judged.some((v) => v.verdict === 'error') ? 'error' : 'fail';
+  const overall: Verdict = runner.aborted ? 'interrupted' : judged.length === 0 && verdicts.length ? 'skipped' : judged.every((v) => v.verdict === 'pass') ? 'pass' : judged.some((v) => v.verdict === 'error') ? 'error' : 'fail';
   bus.emit({ type: 'run-end', verdict: overall, at: new Date().toISOString(), durationMs: Date.now() - t0, runDir: outDir });
   await bus.finish();
   if (!single) writeIndex(outDir, verdicts.map((v) => ({ ...v, reportPath: join(v.scenario, 'report.html') })));
   await runCleanups();
   console.log(`\n${overall.toUpperCase()}: ${verdicts.map((v) => `${v.scenario} ${v.verdict}`).join(', ')}\nReports: ${single ? join(outDir, 'report.html') : join(outDir, 'index.html')}`);
-  process.exit(overall === 'pass' || overall === 'skipped' ? 0 : 1);
+  const sig = interruptedBy();
+  process.exit(sig ? exitCodeOf(sig) : overall === 'pass' || overall === 'skipped' ? 0 : 1);
 }
 
 const program = new Command('scenario')

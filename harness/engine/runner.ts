@@ -17,7 +17,7 @@ import { AlertWatcher } from './alert-watcher.ts';
 import { parseDuration } from '../../assertions/duration.ts';
 import { unmetRequirements } from './requirements.ts';
 
-export type Verdict = 'pass' | 'fail' | 'error' | 'skipped';
+export type Verdict = 'pass' | 'fail' | 'error' | 'skipped' | 'interrupted';
 
 class StepFailed extends Error {}
 
@@ -26,7 +26,7 @@ export class ScenarioRunner {
   private readonly prom: PrometheusClient;
   private readonly loki: LokiClient;
   private readonly am: AlertmanagerClient;
-  private aborted = false;
+  private readonly interrupt = new AbortController();
 
   constructor(
     private readonly env: EnvironmentHandle,
@@ -38,9 +38,17 @@ export class ScenarioRunner {
     this.am = new AlertmanagerClient(env.stack.url('alertmanager'));
   }
 
-  /** Ctrl-C: the current wait ends at its next poll, rollbacks still run. */
+  /** Ctrl-C: the current wait ends at its next poll, rollbacks still run, the scenario ends `interrupted`. */
   abort(): void {
-    this.aborted = true;
+    this.interrupt.abort();
+  }
+
+  get aborted(): boolean {
+    return this.interrupt.signal.aborted;
+  }
+
+  get signal(): AbortSignal {
+    return this.interrupt.signal;
   }
 
   duration(d: Duration): number {
@@ -109,6 +117,10 @@ export class ScenarioRunner {
     relay();
     if (!run.judgeAlerts(watcher) && verdict === 'pass') verdict = 'fail';
     if (run.failed && verdict === 'pass') verdict = 'fail';
+    if (this.aborted) {
+      verdict = 'interrupted';
+      error = `interrupted by a signal during ${run.lastPhase}; the rollbacks ran and every active fault was cleared${error && !/^aborted/.test(error) ? ` (${error})` : ''}`;
+    }
     const logTails = verdict === 'pass' ? undefined : Object.fromEntries(this.env.stack.processes().map((p) => [p.name, p.tail(25)]));
     this.bus.emit({ type: 'scenario-end', scenario, verdict, error, at: now(), durationMs: Date.now() - t0, faultWindows: run.windows, logTails });
     return verdict;
@@ -122,6 +134,8 @@ class ScenarioRun {
   /** Alerts are judged from here on: before it, the stack may still settle from the last scenario. */
   methodStartedAt: string | undefined;
   private currentPhase: StepPhase = 'steady-state-before';
+  /** The phase a signal interrupted (rollback and after are the harness's own). */
+  lastPhase: StepPhase = 'steady-state-before';
   private readonly faults = new Map<string, { step: Extract<Step, { type: 'fault' }>; handle: unknown; window: FaultWindow }>();
   private readonly loads = new Map<string, TrafficDriver>();
   private lastFaultAt = Date.now();
@@ -140,6 +154,7 @@ class ScenarioRun {
   }
 
   phase(p: StepPhase): void {
+    if (!this.runner.aborted) this.lastPhase = p;
     this.currentPhase = p;
     this.bus.emit({ type: 'phase', scenario: this.s.name, phase: p, at: new Date().toISOString() });
   }
@@ -299,7 +314,7 @@ class ScenarioRun {
   }
 
   private isAborted(): boolean {
-    return (this.runner as unknown as { aborted: boolean }).aborted;
+    return this.runner.aborted;
   }
 
   async expect(step: ExpectStep, inMethod: boolean): Promise<ExpectationOutcome> {
@@ -312,34 +327,32 @@ class ScenarioRun {
       if (x === undefined) throw new Error(`${title}: ${what} is required for ${step.mode}`);
       return this.runner.duration(x);
     };
-    const guarded: Probe = async (c) => {
-      if (this.isAborted()) throw new Error('aborted');
-      return probe(c);
-    };
+    const guarded = probe;
+    const signal = this.runner.signal;
     switch (step.mode) {
       case 'eventually': {
         const ms = d(step.within, 'within');
         this.progress(`waiting for: ${title}`, Date.now() + ms, title);
-        outcome = await eventually({ within: ms, pollEvery, description: title }, guarded);
+        outcome = await eventually({ within: ms, pollEvery, description: title, signal }, guarded);
         break;
       }
       case 'always': {
         const ms = d(step.during, 'during');
         this.progress(`watching that always: ${title}`, Date.now() + ms, title);
-        outcome = await always({ during: ms, pollEvery, description: title }, guarded);
+        outcome = await always({ during: ms, pollEvery, description: title, signal }, guarded);
         break;
       }
       case 'never': {
         const ms = d(step.during, 'during');
         this.progress(`watching that never: ${title}`, Date.now() + ms, title);
-        outcome = await never({ during: ms, pollEvery, description: title }, guarded);
+        outcome = await never({ during: ms, pollEvery, description: title, signal }, guarded);
         break;
       }
       case 'holdsFor': {
         const ms = d(step.duration, 'duration');
         const within = d(step.within, 'within');
         this.progress(`waiting for ${title} to hold ${(ms / 1000).toFixed(1)}s`, Date.now() + within + ms, title);
-        outcome = await holdsFor({ duration: ms, within, pollEvery, description: title }, guarded);
+        outcome = await holdsFor({ duration: ms, within, pollEvery, description: title, signal }, guarded);
         break;
       }
     }

@@ -1,11 +1,23 @@
 /**
- * One place that turns Ctrl-C, SIGTERM and SIGHUP into an orderly teardown. A second
- * signal while tearing down is ignored (the reaper still covers a SIGKILL).
+ * One place that turns Ctrl-C, SIGTERM and SIGHUP into an orderly teardown. By default the
+ * first signal runs the cleanups and exits (130 for SIGINT, 143 otherwise) and a second is
+ * ignored. With `deferTeardown` the first signal only tells the caller (which winds down,
+ * writes its reports and then runs the cleanups itself), and a second one skips to a fast
+ * teardown. The reaper still covers a SIGKILL.
  */
 type Cleanup = () => Promise<void>;
 
 const cleanups: Cleanup[] = [];
 let shuttingDown = false;
+let signalled: NodeJS.Signals | undefined;
+let fastTeardown = false;
+
+export const exitCodeOf = (sig: NodeJS.Signals): number => (sig === 'SIGINT' ? 130 : 143);
+
+/** The signal that interrupted this process, if one did. */
+export function interruptedBy(): NodeJS.Signals | undefined {
+  return signalled;
+}
 
 export function onShutdown(fn: Cleanup): () => void {
   cleanups.push(fn);
@@ -19,13 +31,20 @@ export async function runCleanups(): Promise<void> {
   while (cleanups.length) await cleanups.pop()!().catch((e: unknown) => console.error(`cleanup failed: ${String(e)}`));
 }
 
-export function installSignalHandlers(onSignal?: (sig: NodeJS.Signals) => void): void {
+export function installSignalHandlers(onSignal?: (sig: NodeJS.Signals) => void, opts: { deferTeardown?: boolean } = {}): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
-      if (shuttingDown) return;
+      if (shuttingDown) {
+        if (!opts.deferTeardown || fastTeardown) return;
+        fastTeardown = true;
+        console.log(`\n${sig} again: fast teardown (reports as far as written)`);
+        void runCleanups().then(() => process.exit(exitCodeOf(signalled ?? sig)));
+        return;
+      }
       shuttingDown = true;
+      signalled = sig;
       onSignal?.(sig);
-      void runCleanups().then(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+      if (!opts.deferTeardown) void runCleanups().then(() => process.exit(exitCodeOf(sig)));
     });
   }
 }

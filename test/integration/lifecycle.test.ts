@@ -22,12 +22,15 @@ describe('stack lifecycle', () => {
   it('a SIGKILLed harness leaves no stack process and no listening port (the reaper)', async () => {
     const offset = 300;
     const runDir = mkdtempSync(join(tmpdir(), 'sigkill-'));
-    const cli = runCli('harness/cli/stack.ts', ['up', '--no-services', '--port-offset', String(offset), '--run-dir', runDir]);
+    // The permissive folder: all nine components run (the seed folder has no Loki here).
+    const cli = runCli('harness/cli/stack.ts', ['up', '--no-services', '--port-offset', String(offset), '--run-dir', runDir, '--monitoring-dir', join(REPO_ROOT, 'monitoring-victorialogs')]);
     await cli.waitFor('All ready', 120_000);
     const pids = componentPids(runDir);
-    expect(pids.length).toBe(9);
-    expect(pids.every(pidAlive)).toBe(true);
+    const allAlive = pids.every(pidAlive);
+    // SIGKILL first, then judge: a failed expectation must not leave this stack up for the next test.
     cli.child.kill('SIGKILL');
+    expect(pids.length).toBe(9);
+    expect(allAlive).toBe(true);
     await cli.exited;
     expect(await eventually(() => pids.every((p) => !pidAlive(p)), 20_000)).toBe(true);
     expect(await eventually(async () => (await busyPorts(portsAt(offset))).length === 0, 10_000)).toBe(true);
