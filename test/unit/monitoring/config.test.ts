@@ -16,7 +16,7 @@ import { parser as logqlParser } from '@grafana/lezer-logql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { REPO_ROOT } from '../../../harness/lib/paths.ts';
-import { resolveBinary, type BinaryName } from '../../../harness/stack/binaries.ts';
+import { resolveBinary, userSuppliedComponentOf, type BinaryName } from '../../../harness/stack/binaries.ts';
 import { COMPONENT_PORTS } from '../../../harness/stack/port-plan.ts';
 
 // ---------------------------------------------------------------- the seed, written out
@@ -89,9 +89,14 @@ function binary(name: BinaryName): string | undefined {
   }
 }
 
-/** Skip while the binary is missing, except under CI, where it must exist. */
+/**
+ * Skip while the binary is missing, except under CI, where a binary setup builds must
+ * exist. A user-supplied (AGPL) one is never built: without it the test is skipped, saying so.
+ */
 function toolTest(name: BinaryName): { path: string | undefined; skip: boolean; label: string } {
   const path = binary(name);
+  const supplied = userSuppliedComponentOf(name);
+  if (!path && supplied) return { path, skip: true, label: ` [SKIPPED: ${name} is ${supplied[1].license} and user-supplied, none found: ${supplied[1].how}]` };
   const skip = !path && !process.env.CI;
   return { path, skip, label: skip ? ` [SKIPPED: ${name} not built yet; run \`npm run setup\`]` : '' };
 }
