@@ -4,10 +4,10 @@
  * (K6_BIN, or k6 on PATH). Load goes to loopback only: every URL is checked before k6 starts.
  */
 import { execa } from 'execa';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { UsageError } from '../lib/errors.ts';
+import { join } from 'node:path';
+import { resolveBinary } from '../stack/binaries.ts';
 import { assertLoopback, assertWithinLimits, parsePlan, type LoadPlanInput, type PlanLimits } from './plan.ts';
 import { renderK6Script, type K6ScriptOptions } from './k6-script.ts';
 
@@ -17,26 +17,9 @@ export interface K6Summary {
   metrics: Record<string, { values: Record<string, number> }>;
 }
 
-const K6_FIX = 'k6 is AGPL-3.0, so this project never builds or downloads it: install k6 yourself (https://grafana.com/docs/k6/latest/set-up/install-k6/) and put it on PATH or set K6_BIN=/path/to/k6, or use the vegeta engine';
-
-const isExecutable = (p: string): boolean => {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** The user's k6: K6_BIN, else k6 on PATH. */
+/** The user's k6 (K6_BIN, else k6 on PATH): AGPL-3.0, so never built here; the error says how to supply it. */
 export function k6Binary(): string {
-  const env = process.env.K6_BIN;
-  if (env) {
-    if (!isExecutable(env)) throw new UsageError(`K6_BIN=${env} is not an executable file`, { field: 'K6_BIN', fix: K6_FIX });
-    return env;
-  }
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && isExecutable(join(dir, 'k6'))) return join(dir, 'k6');
-  throw new UsageError('k6 is not available: it is AGPL-3.0 and user-supplied (looked in $K6_BIN and PATH)', { field: 'K6_BIN', fix: K6_FIX });
+  return resolveBinary('k6').path;
 }
 
 export async function runK6(script: string, env: Record<string, string>, urls: string[]): Promise<K6Summary> {

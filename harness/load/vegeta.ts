@@ -8,36 +8,15 @@
  * the few milliseconds it takes to start the next attack.
  */
 import { execa } from 'execa';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { UsageError } from '../lib/errors.ts';
-import { binCacheDir } from '../lib/paths.ts';
+import { join } from 'node:path';
+import { resolveBinary } from '../stack/binaries.ts';
 import { assertWithinLimits, parsePlan, stageDurationMs, stageRequestCount, stageRequests, type LoadPlan, type LoadPlanInput, type PlanLimits } from './plan.ts';
 
-/** The version `npm run setup` builds (scripts/gobuild/vegeta pins the module). */
-export const VEGETA_VERSION = '12.13.0';
-
-const isExecutable = (p: string): boolean => {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** VEGETA_BIN, then the setup cache, then PATH. */
+/** vegeta as `npm run setup` built it (or VEGETA_BIN, or the pinned version on PATH): the one binary lookup. */
 export function vegetaBinary(): string {
-  const env = process.env.VEGETA_BIN;
-  if (env) {
-    if (!isExecutable(env)) throw new UsageError(`VEGETA_BIN=${env} is not an executable file`, { field: 'VEGETA_BIN', fix: 'point VEGETA_BIN at a vegeta binary, or unset it and run `npm run setup`' });
-    return env;
-  }
-  const cached = join(binCacheDir(), `vegeta-${VEGETA_VERSION}`, 'vegeta');
-  if (isExecutable(cached)) return cached;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && isExecutable(join(dir, 'vegeta'))) return join(dir, 'vegeta');
-  throw new UsageError(`vegeta ${VEGETA_VERSION} is not installed (looked in $VEGETA_BIN, ${cached} and PATH)`, { fix: 'run `npm run setup`, which builds it into the cache, or set VEGETA_BIN' });
+  return resolveBinary('vegeta').path;
 }
 
 export interface VegetaOptions extends Partial<PlanLimits> {
