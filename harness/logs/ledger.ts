@@ -111,14 +111,14 @@ export interface ServiceDelivery {
   /** Extra copies: entries beyond the first for a seq. */
   duplicates: number;
   duplicateRanges: SeqRange[];
-  /** First copies stored with an earlier Loki timestamp than a higher seq. */
+  /** First copies stored with an earlier store timestamp than a higher seq. */
   outOfOrder: number;
   outOfOrderRanges: SeqRange[];
   /** Entries outside (fromSeq, toSeq] (earlier or later lines), ignored. */
   outside: number;
-  /** Loki timestamp − line ts, ms, over first copies with a parseable ts. */
+  /** Store timestamp − line ts, ms, over first copies with a parseable ts. */
   latencyMs: LatencySummary;
-  /** Latest Loki timestamp of the window's entries (when Promtail read the last line), ms. */
+  /** Latest store timestamp of the window's entries (when the shipper read the last line), ms. */
   lastStoredMs?: number;
   /** Raw latency values (not serialised into evidence). */
   latencyValues?: number[];
@@ -185,7 +185,7 @@ export interface DeliveryBounds {
   predictedLoss?: number;
   maxDuplicates?: number;
   maxOutOfOrder?: number;
-  /** The latency p99 (Loki timestamp − line ts) must stay below this, when given. */
+  /** The latency p99 (store timestamp − line ts) must stay below this, when given. */
   latencyP99BelowMs?: number;
 }
 
@@ -223,7 +223,7 @@ export function judgeDelivery(results: readonly ServiceDelivery[], bounds: Deliv
   if (totals.outOfOrder > (bounds.maxOutOfOrder ?? 0))
     problems.push(`out of order ${totals.outOfOrder}: ${results.filter((r) => r.outOfOrder).map((r) => `${r.service} ${r.outOfOrder} [seq ${formatRanges(r.outOfOrderRanges, 6)}]`).join('; ')}`);
   if (bounds.latencyP99BelowMs !== undefined && (latencyMs.p99 ?? 0) >= bounds.latencyP99BelowMs) problems.push(`latency p99 ${latencyMs.p99} ms ≥ ${bounds.latencyP99BelowMs} ms`);
-  const lat = latencyMs.n ? `latency (Loki ts − line ts) p50 ${latencyMs.p50} ms, p99 ${latencyMs.p99} ms, max ${latencyMs.max} ms` : 'no latency samples';
+  const lat = latencyMs.n ? `latency (store ts − line ts) p50 ${latencyMs.p50} ms, p99 ${latencyMs.p99} ms, max ${latencyMs.max} ms` : 'no latency samples';
   const head = `${results.length} services: emitted ${totals.emitted}, stored ${totals.stored}, dropped by config ${totals.expectedDropped}, missing ${totals.missing}, duplicates ${totals.duplicates}, out of order ${totals.outOfOrder}; ${lat}`;
   return { ok: problems.length === 0, summary: problems.length ? `${problems.join(' | ')} — ${head}` : head, totals, latencyMs };
 }
