@@ -99,9 +99,9 @@ export interface ServiceDelivery {
   toSeq: number;
   /** Lines written in the window: toSeq - fromSeq. */
   emitted: number;
-  /** Of those, lines the config says Loki discards. */
+  /** Of those, lines the config says the store discards. */
   expectedDropped: number;
-  /** Distinct seqs of the window found in Loki. */
+  /** Distinct seqs of the window found in the store. */
   stored: number;
   /** Seqs neither stored nor expected to be dropped. */
   missing: number;
@@ -132,7 +132,7 @@ export function reconcile(input: ReconcileInput): ServiceDelivery {
   const { fromSeq, toSeq } = input;
   const dropped = new Set([...(input.expectedDropped ?? [])].filter((s) => s > fromSeq && s <= toSeq));
   const inWindow = input.entries.filter((e) => e.seq > fromSeq && e.seq <= toSeq);
-  // Loki order: by timestamp; equal timestamps carry no order information, so sort them by seq.
+  // Store order: by timestamp; equal timestamps carry no order information, so sort them by seq.
   const ordered = [...inWindow].sort((a, b) => (a.tsNs < b.tsNs ? -1 : a.tsNs > b.tsNs ? 1 : a.seq - b.seq));
   const copies = new Map<number, number>();
   const dupSeqs: number[] = [];
