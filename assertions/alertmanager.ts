@@ -4,7 +4,7 @@
  */
 
 import { z } from 'zod';
-import { HttpClient, type HttpClientOptions } from './http-client.ts';
+import { ApiClient } from './http-client.ts';
 import { type Labels, type ReadyStatus, probeReady } from './prometheus.ts';
 
 const labelsSchema = z.record(z.string(), z.string());
@@ -85,17 +85,7 @@ function matcherStrings(m: AlertFilter['matchers']): string[] | undefined {
   return Object.entries(m as Readonly<Labels>).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
 }
 
-export class AlertmanagerClient {
-  readonly http: HttpClient;
-
-  constructor(baseUrl: string, options: HttpClientOptions = {}) {
-    this.http = new HttpClient(baseUrl, options);
-  }
-
-  get baseUrl(): string {
-    return this.http.baseUrl;
-  }
-
+export class AlertmanagerClient extends ApiClient {
   /** GET /api/v2/alerts. */
   async alerts(filter: AlertFilter = {}): Promise<AlertmanagerAlert[]> {
     return this.http.getJson('/api/v2/alerts', {

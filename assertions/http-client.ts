@@ -262,3 +262,16 @@ export function decodeWith<T>(res: HttpResponse, schema: ZodType<T>, data: unkno
     cause: result.error,
   });
 }
+
+/** A typed API client: one HttpClient at one base URL (Prometheus, Alertmanager, Loki, VictoriaLogs). */
+export abstract class ApiClient {
+  readonly http: HttpClient;
+
+  constructor(baseUrl: string, options: HttpClientOptions = {}) {
+    this.http = new HttpClient(baseUrl, options);
+  }
+
+  get baseUrl(): string {
+    return this.http.baseUrl;
+  }
+}

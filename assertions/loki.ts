@@ -10,13 +10,12 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import {
-  HttpClient,
-  type HttpClientOptions,
   type HttpResponse,
   type QueryParams,
   decodeWith,
   expectOk,
   parseJsonBody,
+  ApiClient,
 } from './http-client.ts';
 import {
   type Labels,
@@ -148,17 +147,7 @@ export interface PushStream {
   entries: PushEntry[];
 }
 
-export class LokiClient {
-  readonly http: HttpClient;
-
-  constructor(baseUrl: string, options: HttpClientOptions = {}) {
-    this.http = new HttpClient(baseUrl, options);
-  }
-
-  get baseUrl(): string {
-    return this.http.baseUrl;
-  }
-
+export class LokiClient extends ApiClient {
   private async query(path: string, params: QueryParams): Promise<{ res: HttpResponse; data: LokiData; warnings: string[] }> {
     const res = expectOk(await this.http.request('GET', path, { query: params }));
     const env = decodeWith(res, queryEnvelope, parseJsonBody(res));

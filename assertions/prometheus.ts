@@ -13,7 +13,6 @@ import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import {
   HttpClient,
-  type HttpClientOptions,
   HttpError,
   type HttpMethod,
   type HttpResponse,
@@ -22,6 +21,7 @@ import {
   expectOk,
   isOk,
   parseJsonBody,
+  ApiClient,
 } from './http-client.ts';
 import { type QueryLocation, validateQuery } from './query-language.ts';
 
@@ -368,17 +368,7 @@ interface ApiResult<T> {
   infos: string[];
 }
 
-export class PrometheusClient {
-  readonly http: HttpClient;
-
-  constructor(baseUrl: string, options: HttpClientOptions = {}) {
-    this.http = new HttpClient(baseUrl, options);
-  }
-
-  get baseUrl(): string {
-    return this.http.baseUrl;
-  }
-
+export class PrometheusClient extends ApiClient {
   private async api<T>(
     method: HttpMethod,
     path: string,

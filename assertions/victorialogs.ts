@@ -11,15 +11,14 @@
 
 import { z } from 'zod';
 import {
-  HttpClient,
   HttpError,
-  type HttpClientOptions,
   type HttpResponse,
   type QueryParams,
   decodeWith,
   expectOk,
   parseJsonBody,
   stringifyJson,
+  ApiClient,
 } from './http-client.ts';
 import type { PushStream } from './loki.ts';
 import { type Labels, type MatrixSeries, type ReadyStatus, type VectorSample, decodeQueryData, probeReady, queryDataSchema } from './prometheus.ts';
@@ -230,17 +229,7 @@ function rangeParams(o: VLRangeOptions): QueryParams {
 
 const stepParam = (step: number | string): string => (typeof step === 'number' ? `${step}s` : step);
 
-export class VictoriaLogsClient {
-  readonly http: HttpClient;
-
-  constructor(baseUrl: string, options: HttpClientOptions = {}) {
-    this.http = new HttpClient(baseUrl, options);
-  }
-
-  get baseUrl(): string {
-    return this.http.baseUrl;
-  }
-
+export class VictoriaLogsClient extends ApiClient {
   /** GET /health. Never throws: an unreachable server is `{ready: false, status: null}`. */
   async ready(): Promise<ReadyStatus> {
     return probeReady(this.http, '/health');
