@@ -73,20 +73,37 @@ export function systemUser(name: string): { uid: number; gid: number } | undefin
   }
 }
 
-export function componentDefinitions(t: Topology, cfg: RenderedConfig): ComponentDefinition[] {
-  return [...coreDefinitions(t, cfg), ...logPipelineDefinitions(t, cfg).definitions];
+/** What the stack starts for this folder, and what it needs but cannot start (said out loud, with how to supply it). */
+export function componentDefinitions(t: Topology, cfg: RenderedConfig): { definitions: ComponentDefinition[]; absent: AbsentComponent[] } {
+  const absent = absentLogComponents(cfg.logPipeline);
+  return { definitions: [...coreDefinitions(t, cfg), ...(absent.length ? [] : logPipelineDefinitions(t, cfg))], absent };
+}
+
+/**
+ * The folder's log components that are user-supplied (AGPL) and were not supplied. A
+ * missing Loki or Promtail takes its partner with it: the pipeline runs whole or not at all.
+ */
+export function absentLogComponents(pipeline: LogPipeline): AbsentComponent[] {
+  const names = [pipeline.store, pipeline.shipper];
+  const missing = names.filter((n) => loadManifest().userSupplied[n] !== undefined && !findUserSupplied(n as BinaryName));
+  if (!missing.length) return [];
+  const first = loadManifest().userSupplied[missing[0]!]!;
+  return names.map((name) => {
+    const spec = loadManifest().userSupplied[name];
+    return missing.includes(name) && spec
+      ? { name, reason: `${name} is ${spec.license} and user-supplied; none was found ($${spec.envVar}, PATH)`, how: spec.how }
+      : { name, reason: `its partner ${missing[0]} is absent`, how: first.how };
+  });
 }
 
 /** The log pipeline components a run of this folder does not start: the other pipeline's, and absent user-supplied ones. */
 export function inactiveLogComponents(pipeline: LogPipeline): ComponentName[] {
   const other = Object.values(LOG_PIPELINES).filter((p) => p.store !== pipeline.store).flatMap((p) => [p.store, p.shipper]);
-  const mine = [pipeline.store, pipeline.shipper].filter((n) => loadManifest().userSupplied[n] !== undefined && !findUserSupplied(n as BinaryName));
-  // A missing Loki or Promtail takes its partner with it: the pipeline runs whole or not at all.
-  return [...other, ...(mine.length ? [pipeline.store, pipeline.shipper] : [])];
+  return [...other, ...absentLogComponents(pipeline).map((a) => a.name)];
 }
 
-/** Loki, Promtail (user-supplied: AGPL) or VictoriaLogs, the collector (built by setup). */
-export function logPipelineDefinitions(t: Topology, cfg: RenderedConfig): { definitions: ComponentDefinition[]; absent: AbsentComponent[] } {
+/** Loki and Promtail (user-supplied), or VictoriaLogs and the collector (built by setup). */
+function logPipelineDefinitions(t: Topology, cfg: RenderedConfig): ComponentDefinition[] {
   const data = (name: string): string => {
     const d = join(t.dataDir, name);
     mkdirSync(d, { recursive: true });
@@ -100,41 +117,28 @@ export function logPipelineDefinitions(t: Topology, cfg: RenderedConfig): { defi
     }
   };
   if (cfg.logPipeline.store === 'victorialogs') {
-    return {
-      absent: [],
-      definitions: [
-        {
-          name: 'victorialogs',
-          binary: 'victoria-logs',
-          args: cfg.settings.victorialogsArgs ?? [],
-          wait: new HttpWait(`${c.victorialogs.url}/health`),
-          dependsOn: [],
-          readyTimeoutMs: 30_000,
-        },
-        {
-          name: 'otelcol',
-          binary: 'otelcol-harness',
-          args: ['--config', `file:${cfg.files.otelcol}`],
-          prepare: createServiceLogs,
-          // The collector's own metrics answer once its pipelines have started.
-          wait: new HttpWait(`${c.otelcol.url}/metrics`),
-          dependsOn: ['victorialogs'],
-          readyTimeoutMs: 30_000,
-        },
-      ],
-    };
+    return [
+      {
+        name: 'victorialogs',
+        binary: 'victoria-logs',
+        args: cfg.settings.victorialogsArgs ?? [],
+        wait: new HttpWait(`${c.victorialogs.url}/health`),
+        dependsOn: [],
+        readyTimeoutMs: 30_000,
+      },
+      {
+        name: 'otelcol',
+        binary: 'otelcol-harness',
+        args: ['--config', `file:${cfg.files.otelcol}`],
+        prepare: createServiceLogs,
+        // The collector's own metrics answer once its pipelines have started.
+        wait: new HttpWait(`${c.otelcol.url}/metrics`),
+        dependsOn: ['victorialogs'],
+        readyTimeoutMs: 30_000,
+      },
+    ];
   }
-  const absent: AbsentComponent[] = [];
-  for (const name of ['loki', 'promtail'] as const) {
-    if (!findUserSupplied(name)) {
-      const spec = loadManifest().userSupplied[name]!;
-      absent.push({ name, reason: `${name} is ${spec.license} and user-supplied; none was found ($${spec.envVar}, PATH)`, how: spec.how });
-    }
-  }
-  if (absent.length) return { definitions: [], absent: [...absent, ...(['loki', 'promtail'] as const).filter((n) => !absent.some((a) => a.name === n)).map((name) => ({ name, reason: `its partner ${absent[0]!.name} is absent`, how: absent[0]!.how }))] };
-  return {
-    absent,
-    definitions: [
+  return [
     {
       name: 'loki',
       binary: 'loki',
@@ -156,8 +160,7 @@ export function logPipelineDefinitions(t: Topology, cfg: RenderedConfig): { defi
       dependsOn: ['loki'],
       readyTimeoutMs: 30_000,
     },
-    ],
-  };
+  ];
 }
 
 function coreDefinitions(t: Topology, cfg: RenderedConfig): ComponentDefinition[] {

@@ -10,7 +10,7 @@ import { Reaper } from '../process/reaper.ts';
 import { Supervisor, type ManagedProcess } from '../process/supervisor.ts';
 import { buildTopology, plannedPorts, type Topology } from './topology.ts';
 import { assertPortsFree, isPortFree } from './ports.ts';
-import { componentDefinitions, inactiveLogComponents, logPipelineDefinitions, systemUser, type AbsentComponent, type ComponentDefinition } from './components.ts';
+import { componentDefinitions, inactiveLogComponents, systemUser, type AbsentComponent, type ComponentDefinition } from './components.ts';
 import { resolveBinary, type ResolvedBinary } from './binaries.ts';
 import { waitUntilReady } from './wait.ts';
 import { AlertReceiver } from './alert-receiver.ts';
@@ -93,9 +93,8 @@ export class NativeStack {
     mkdirSync(topology.dataDir, { recursive: true });
     const rendered = renderMonitoringConfig({ monitoringDir, topology, timeScale: this.opts.timeScale ?? 1 });
     for (const w of rendered.warnings) progress(`warning: ${w}`);
-    const definitions = componentDefinitions(topology, rendered);
+    const { definitions, absent } = componentDefinitions(topology, rendered);
     for (const d of definitions) binaries.set(d.binary, resolveBinary(d.binary));
-    const absent = logPipelineDefinitions(topology, rendered).absent;
     for (const a of absent) progress(`${a.name}: ABSENT (${a.reason}); to supply it: ${a.how}`);
 
     const reaper = Reaper.start(join(topology.logDir, 'reaper.log'));
