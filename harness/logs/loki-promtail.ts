@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { LokiClient } from '../../assertions/loki.ts';
-import { parseLineTs, parseSeq, type StoredEntry } from './ledger.ts';
+import type { StoredEntry } from './ledger.ts';
 import { fetchMetrics, metricSum, type MetricSamples } from './metrics-text.ts';
 import { escapeLabelValue, pushStatus, type IngestCounters, type LogStore, type StoredLine } from './log-store.ts';
 import type { LogShipper, PositionsReport, ShipperCounters } from './log-shipper.ts';
@@ -167,10 +167,4 @@ export class PromtailShipper implements LogShipper {
     const summary = problems.length ? problems.slice(0, 10).join('; ') : `${rows.length} positions in ${file}, all within their files and at or after the mark (${behind} bytes still to read in all)`;
     return { ok: problems.length === 0, summary, rows };
   }
-}
-
-/** Lines whose seq and own ts the ledger can read (used by stores that cannot project server-side). */
-export function toStoredEntry(line: string, tsNs: bigint): StoredEntry | undefined {
-  const seq = parseSeq(line);
-  return seq === undefined ? undefined : { seq, tsNs, lineTsMs: parseLineTs(line) };
 }

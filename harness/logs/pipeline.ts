@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../lib/errors.ts';
-import type { ComponentName } from '../stack/port-plan.ts';
 
 export type LogStoreKind = 'loki' | 'victorialogs';
 export type LogShipperKind = 'promtail' | 'otelcol';
@@ -27,9 +26,6 @@ export const LOG_PIPELINES: Record<LogStoreKind, LogPipeline> = {
   loki: { store: 'loki', shipper: 'promtail', language: 'logql', files: { store: 'loki/loki-config.yml', shipper: 'promtail/promtail-config.yml' }, storeJob: 'loki' },
   victorialogs: { store: 'victorialogs', shipper: 'otelcol', language: 'logsql', files: { store: 'victorialogs/victorialogs.yml', shipper: 'otelcol/otelcol-config.yml' }, storeJob: 'victorialogs' },
 };
-
-/** The store and shipper as stack components (their names in the port plan). */
-export const pipelineComponents = (p: LogPipeline): [ComponentName, ComponentName] => [p.store, p.shipper];
 
 export function detectLogPipeline(monitoringDir: string): LogPipeline {
   const has = (p: LogPipeline) => existsSync(join(monitoringDir, p.files.store)) && existsSync(join(monitoringDir, p.files.shipper));

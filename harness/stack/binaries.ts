@@ -122,13 +122,3 @@ export function resolveBinary(name: BinaryName): ResolvedBinary {
   if (p) return { name, path: p, version: 'from PATH', source: 'path', license: deb.license };
   throw new UsageError(`${deb.binary} is not installed (Debian package ${deb.package})`, { fix: `run \`npm run setup\` (installs it with apt), or put ${deb.binary} on PATH, or set ${envName}` });
 }
-
-/** resolveBinary, or undefined when the binary is simply not there (bad env variables still throw). */
-export function tryResolveBinary(name: BinaryName): ResolvedBinary | undefined {
-  try {
-    return resolveBinary(name);
-  } catch (e) {
-    if (e instanceof UsageError && !/is not an executable file/.test(e.message)) return undefined;
-    throw e;
-  }
-}
