@@ -29,7 +29,7 @@ import { measureQueryableLatency } from '../harness/logs/emitted.ts';
 import { counterDelta } from '../harness/logs/metrics-text.ts';
 import { retryGapBoundMs } from '../harness/logs/limits.ts';
 import { openLogPipeline, type OpenLogPipeline } from '../harness/logs/open.ts';
-import { multiServiceFault } from '../harness/chaos/log-faults.ts';
+import { multiServiceFault } from '../harness/chaos/multi-service-fault.ts';
 import type { CheckContext } from '../harness/engine/checks.ts';
 
 const { values } = parseArgs({

@@ -10,8 +10,9 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { AlertTransition, AssertionRecord, FaultWindow, Reporter, RunEvent, StepPhase } from '../harness/events.ts';
-import type { ReceivedNotification } from '../harness/stack/alert-receiver.ts';
+import type { AlertTransition, AssertionRecord, FaultWindow, RunEvent, StepPhase } from '../harness/events/run-events.ts';
+import type { Reporter } from '../harness/events/event-bus.ts';
+import type { ReceivedNotification } from '../harness/events/notification.ts';
 import { logLineSeries, renderLineChart, renderTimeline, seriesFromObservations, type Band, type TimelineLane } from './charts.ts';
 import { escapeHtml as esc, formatAny, formatDuration, formatLabels, formatValue, stripAnsi, toMs, truncate, utcDateTime, clockTime } from './format.ts';
 import { assertionCounts, RunCollector, type ResultVerdict, type RunResult, type ScenarioResult } from './model.ts';

@@ -4,7 +4,8 @@
  * alert transitions, notifications, fault windows and log tails. Secrets are redacted.
  */
 import { join } from 'node:path';
-import type { Reporter, RunEvent } from '../harness/events.ts';
+import type { RunEvent } from '../harness/events/run-events.ts';
+import type { Reporter } from '../harness/events/event-bus.ts';
 import { assertionCounts, RunCollector, type RunResult } from './model.ts';
 import { writeFileAtomic } from './write.ts';
 

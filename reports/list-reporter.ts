@@ -3,7 +3,8 @@
  * stream is a terminal (and NO_COLOR is unset), or when asked for.
  */
 import { styleText } from 'node:util';
-import type { Reporter, RunEvent } from '../harness/events.ts';
+import type { RunEvent } from '../harness/events/run-events.ts';
+import type { Reporter } from '../harness/events/event-bus.ts';
 import { clockTime, formatDuration, formatLabels, stripAnsi, toMs } from './format.ts';
 import { scrubText } from './redact.ts';
 

@@ -10,8 +10,8 @@ import type {
   RunEvent,
   RunInfo,
   StepPhase,
-} from '../harness/events.ts';
-import type { ReceivedNotification } from '../harness/stack/alert-receiver.ts';
+} from '../harness/events/run-events.ts';
+import type { ReceivedNotification } from '../harness/events/notification.ts';
 import { redactConfigChange, redactDeep, scrubText } from './redact.ts';
 import { toMs } from './format.ts';
 

@@ -7,51 +7,16 @@
  * across the reload — not one sample missing. The rollback puts the rendered files back
  * and reloads again; the steady state after checks the target set is the original one.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import { defineScenario } from '../harness/engine/scenario.ts';
-import { resolveBinary } from '../harness/stack/binaries.ts';
-import type { StackEnv } from '../harness/engine/stack-checks.ts';
 import { step } from '../harness/engine/steps.ts';
 import { noAlertsExcept, promql } from '../harness/engine/checks.ts';
 import { configReloadedSinceStart, configuredTargetsUp, noScrapeGapAcrossReload, noScrapePool, prometheusUpFor, ruleGroupActive } from '../harness/engine/stack-checks.ts';
-import { PrometheusClient } from '../assertions/prometheus.ts';
 
 /** A new job on a component every run has: Alertmanager's own /metrics. */
 const JOB = 'harness-reload-probe';
 const GROUP = 'harness_config_reload';
 const RECORD = 'harness:up:count_by_job';
 const ALERT = 'HarnessReloadProbeTargetDown';
-
-/** The rendered files as they were before the change, for the rollback. */
-let originals: Map<string, string> | undefined;
-
-async function changeAndReload(env: StackEnv): Promise<void> {
-  const files = env.stack.config.files;
-  const ruleFile = files.ruleFiles[0];
-  if (!ruleFile) throw new Error('the rendered config has no rule file to add a group to');
-  originals = new Map([files.prometheus, ruleFile].map((f) => [f, readFileSync(f, 'utf8')]));
-
-  const prom = parseDocument(originals.get(files.prometheus)!);
-  prom.addIn(['scrape_configs'], prom.createNode({ job_name: JOB, metrics_path: '/metrics', static_configs: [{ targets: [`127.0.0.1:${env.stack.topology.component.alertmanager.port}`], labels: { service: 'alertmanager', service_group: 'infrastructure' } }] }));
-  writeFileSync(files.prometheus, prom.toString());
-
-  const rules = parseDocument(originals.get(ruleFile)!);
-  rules.addIn(['groups'], rules.createNode({ name: GROUP, rules: [{ record: RECORD, expr: 'count by (job) (up)' }, { alert: ALERT, expr: `up{job="${JOB}"} == 0`, for: '1m', labels: { severity: 'warning' }, annotations: { summary: `${JOB} scrape target down` } }] }));
-  writeFileSync(ruleFile, rules.toString());
-
-  // What Prometheus will be given must be valid before it is given it.
-  execFileSync(resolveBinary('promtool').path, ['check', 'config', files.prometheus], { stdio: 'pipe', timeout: 30_000 });
-  await new PrometheusClient(env.stack.url('prometheus')).reload();
-}
-
-async function restoreAndReload(env: StackEnv): Promise<void> {
-  if (!originals) return;
-  for (const [f, text] of originals) writeFileSync(f, text);
-  originals = undefined;
-  await new PrometheusClient(env.stack.url('prometheus')).reload();
-}
 
 export default defineScenario({
   name: 'config-reload',
@@ -62,7 +27,13 @@ export default defineScenario({
   method: [
     // A Prometheus restarted just before (by an earlier scenario) has a gap of its own in the window.
     step.eventually(prometheusUpFor(10), (t) => 12 * t.scrapeMs + t.slackMs()),
-    { type: 'custom', title: `add scrape job ${JOB} and rule group ${GROUP} to the rendered config (promtool check config), POST /-/reload`, run: changeAndReload },
+    step.prometheusConfigEdit(
+      {
+        scrapeConfigs: (env) => [{ job_name: JOB, metrics_path: '/metrics', static_configs: [{ targets: [`127.0.0.1:${env.stack.topology.component.alertmanager.port}`], labels: { service: 'alertmanager', service_group: 'infrastructure' } }] }],
+        ruleGroups: [{ name: GROUP, rules: [{ record: RECORD, expr: 'count by (job) (up)' }, { alert: ALERT, expr: `up{job="${JOB}"} == 0`, for: '1m', labels: { severity: 'warning' }, annotations: { summary: `${JOB} scrape target down` } }] }],
+      },
+      'reload probe',
+    ),
     step.eventually(configReloadedSinceStart(), (t) => t.slackMs()),
     step.eventually(promql(`up{job="${JOB}", service="alertmanager"}`).equals(1), (t) => t.detectionBoundMs() + t.scrapeMs, `the new target (job ${JOB}) is scraped and up`),
     step.eventually(ruleGroupActive(GROUP, [RECORD, ALERT]), (t) => 2 * t.evaluationMs + t.slackMs()),
@@ -71,7 +42,7 @@ export default defineScenario({
     step.eventually(noScrapeGapAcrossReload(`up{job!="${JOB}"}`), (t) => 10 * t.scrapeMs + t.slackMs()),
   ],
   rollbacks: [
-    { type: 'custom', title: 'restore the rendered config and POST /-/reload', run: restoreAndReload },
+    step.clear('reload probe'),
     // The targets API, not `up`: Prometheus writes no staleness markers for a job removed by a
     // reload, so its last `up` sample stays visible for the lookback delta (prometheus#9221).
     step.eventually(noScrapePool(JOB), (t) => t.slackMs(), `job ${JOB} is gone again after the restore`),

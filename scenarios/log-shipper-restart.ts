@@ -11,27 +11,30 @@ import { configuredTargetsUp } from '../harness/engine/stack-checks.ts';
 import { noAlertsExcept } from '../harness/engine/checks.ts';
 import { LogWindow } from '../harness/engine/log-window.ts';
 
-const win = new LogWindow('log-shipper-restart');
+export default defineScenario(() => {
+  // Per run: this state is created afresh each time the scenario is loaded.
+  const win = new LogWindow('log-shipper-restart');
 
-export default defineScenario({
-  name: 'log-shipper-restart',
-  requires: ['log-pipeline'],
-  title: 'The log shipper restarted: positions kept, every line written meanwhile shipped once: zero missing, zero duplicates',
-  description: 'Graceful stop of the log shipper under steady traffic, a scaled minute with nobody tailing the files, restart. Checks the saved positions and reconciles every line by seq.',
-  nominalDuration: '3m',
-  steadyState: [configuredTargetsUp(), noAlertsExcept([])],
-  method: [
-    win.mark(),
-    step.wait('30s', 'steady traffic into a healthy pipeline'),
-    win.note('shipper down'),
-    step.outage('log-shipper'),
-    step.eventually(win.positionsKept(), () => 10_000, 'positions saved on the way down, every file in them'),
-    step.wait('1m', 'the shipper is down: the services keep writing'),
-    step.clear('outage log-shipper'),
-    win.note('shipper back'),
-    step.eventually(win.delivered({ since: 'shipper back' }), () => win.deliveryBoundMs(), 'every line of the window in the store exactly once: zero missing, zero duplicates, in order'),
-    step.eventually(win.positionsKept(), () => win.deliveryBoundMs(), 'positions advanced from where they were, none rewound'),
-  ],
-  rollbacks: [],
-  expectedAlerts: [],
+  return {
+    name: 'log-shipper-restart',
+    requires: ['log-pipeline'],
+    title: 'The log shipper restarted: positions kept, every line written meanwhile shipped once: zero missing, zero duplicates',
+    description: 'Graceful stop of the log shipper under steady traffic, a scaled minute with nobody tailing the files, restart. Checks the saved positions and reconciles every line by seq.',
+    nominalDuration: '3m',
+    steadyState: [configuredTargetsUp(), noAlertsExcept([])],
+    method: [
+      win.mark(),
+      step.wait('30s', 'steady traffic into a healthy pipeline'),
+      win.note('shipper down'),
+      step.outage('log-shipper'),
+      step.eventually(win.positionsKept(), () => 10_000, 'positions saved on the way down, every file in them'),
+      step.wait('1m', 'the shipper is down: the services keep writing'),
+      step.clear('outage log-shipper'),
+      win.note('shipper back'),
+      step.eventually(win.delivered({ since: 'shipper back' }), () => win.deliveryBoundMs(), 'every line of the window in the store exactly once: zero missing, zero duplicates, in order'),
+      step.eventually(win.positionsKept(), () => win.deliveryBoundMs(), 'positions advanced from where they were, none rewound'),
+    ],
+    rollbacks: [],
+    expectedAlerts: [],
+  };
 });

@@ -4,7 +4,7 @@
  * answers — the nastier failure for a scraper). Clearing restarts or thaws.
  */
 import type { FaultContext, FaultModule } from './fault-module.ts';
-import type { ComponentName } from '../stack/port-plan.ts';
+import type { ComponentName } from '../plan/port-plan.ts';
 
 export interface ProcessTarget {
   /**

@@ -1,13 +1,13 @@
 /**
  * A Docker Compose file against the port plan: every component of the plan
- * (harness/stack/port-plan.ts) and every service of the catalog (fake-services/catalog.ts)
+ * (harness/plan/port-plan.ts) and every service of the catalog (fake-services/catalog.ts)
  * defined, publishing its planned host port to its container port; the MCP services
  * labelled with their service group (Promtail's relabelling reads it); no host port
  * published twice; and every scrape target of prometheus.yml that names a Compose
  * service reaching a port that service has.
  */
 import { allServices } from '../../fake-services/catalog.ts';
-import { COMPONENT_PORTS } from '../stack/port-plan.ts';
+import { COMPONENT_PORTS } from '../plan/port-plan.ts';
 import { STACK_CONTAINERS } from './seed.ts';
 import { FindingSink, type Finding } from './findings.ts';
 import type { ScrapeTarget } from './scrape.ts';
@@ -83,7 +83,7 @@ export function checkCompose(i: ComposeCheckInput): Finding[] {
   };
   for (const name of STACK_CONTAINERS) {
     const c = COMPONENT_PORTS[name];
-    expect(c.composeHost, c.port, c.containerPort, `the port plan (harness/stack/port-plan.ts, ${c.description})`);
+    expect(c.composeHost, c.port, c.containerPort, `the port plan (harness/plan/port-plan.ts, ${c.description})`);
   }
   for (const s of allServices()) {
     expect(s.name, s.port, s.port, `the catalog (fake-services/catalog.ts: ${s.name} on ${s.port}, container port = host port)`);

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { REQUIRED_FILES } from '../render/render.ts';
-import { logPipelineFiles } from '../logs/pipeline.ts';
+import { logPipelineFiles } from '../plan/log-pipeline.ts';
 import { FindingSink, type Finding } from './findings.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

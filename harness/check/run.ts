@@ -9,13 +9,13 @@ import { join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../lib/errors.ts';
 import { renderMonitoringConfig, type RenderedConfig } from '../render/render.ts';
-import { buildTopology } from '../stack/topology.ts';
+import { buildTopology } from '../plan/topology.ts';
 import { checkCompose } from './compose.ts';
 import { checkGrafana } from './dashboards.ts';
 import { checkFiles } from './files.ts';
 import type { Finding } from './findings.ts';
 import { checkScrapeConfig, scrapeTargets } from './scrape.ts';
-import { detectLogPipeline } from '../logs/pipeline.ts';
+import { detectLogPipeline } from '../plan/log-pipeline.ts';
 import { runToolCheck, toolCheckNames, toolChecks, toolFindings, unavailableReason } from './tools.ts';
 
 export interface CheckOptions {

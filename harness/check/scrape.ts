@@ -7,7 +7,7 @@
  * every target naming a component of the port plan using that component's container port.
  */
 import { allServices } from '../../fake-services/catalog.ts';
-import { COMPONENT_PORTS } from '../stack/port-plan.ts';
+import { COMPONENT_PORTS } from '../plan/port-plan.ts';
 import { FindingSink, type Finding } from './findings.ts';
 import { JOB_OF_GROUP, SEED_INFRASTRUCTURE_SERVICES, requiredScrapeJobs } from './seed.ts';
 
@@ -83,7 +83,7 @@ export function checkScrapeConfig(prom: Json, file: string, storeJob = 'loki'): 
   for (const t of targets) {
     const [host, port] = t.address.split(':');
     const c = host ? planByHost.get(host) : undefined;
-    if (c && Number(port) !== c.containerPort) sink.add(file, targetKey(t), `${t.address}: ${host} listens on ${c.containerPort} inside its container (harness/stack/port-plan.ts: ${c.description})`, `use '${host}:${c.containerPort}'`);
+    if (c && Number(port) !== c.containerPort) sink.add(file, targetKey(t), `${t.address}: ${host} listens on ${c.containerPort} inside its container (harness/plan/port-plan.ts: ${c.description})`, `use '${host}:${c.containerPort}'`);
   }
   return sink.findings;
 }

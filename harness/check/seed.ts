@@ -3,7 +3,7 @@
  * scenarios hold the monitoring folder to, written out from the seed's text.
  */
 import type { ServiceGroup } from '../../fake-services/catalog.ts';
-import type { ComponentName } from '../stack/port-plan.ts';
+import type { ComponentName } from '../plan/port-plan.ts';
 
 /** "Scrape jobs", in the seed's order. */
 export const SEED_SCRAPE_JOBS = ['prometheus', 'zen-coordinator', 'mcp-core-services', 'mcp-ai-services', 'mcp-db-wrappers', 'mcp-mqtt', 'infrastructure', 'loki'] as const;

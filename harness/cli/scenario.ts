@@ -9,7 +9,8 @@
 import { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EventBus, type Reporter, type RunEvent } from '../events.ts';
+import type { RunEvent } from '../events/run-events.ts';
+import { EventBus, type Reporter } from '../events/event-bus.ts';
 import { loadScenario, scenarioNames, type LoadedScenario } from '../engine/load.ts';
 import { ScenarioRunner, type Verdict } from '../engine/runner.ts';
 import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE } from '../stack/environment.ts';

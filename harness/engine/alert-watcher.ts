@@ -5,7 +5,7 @@
  * one sample at the end.
  */
 import type { PrometheusClient } from '../../assertions/prometheus.ts';
-import type { AlertTransition } from '../events.ts';
+import type { AlertTransition } from '../events/run-events.ts';
 
 const keyOf = (labels: Record<string, string>): string =>
   JSON.stringify(Object.entries(labels).filter(([k]) => k !== 'alertstate' && k !== '__name__').sort());

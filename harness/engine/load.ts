@@ -75,12 +75,18 @@ export async function loadScenario(nameOrFile: string): Promise<LoadedScenario> 
     throw new UsageError(`cannot load: ${(e as Error).message.split('\n')[0]}`, { file: rel, fix: 'correct the TypeScript in the scenario file' });
   }
   if (!mod.default) throw new UsageError('has no default export', { file: rel, fix: 'export default defineScenario({ ... })' });
-  const parsed = scenarioSchema.safeParse(mod.default);
+  let instance: unknown;
+  try {
+    instance = typeof mod.default === 'function' ? (mod.default as () => unknown)() : mod.default;
+  } catch (e) {
+    throw new UsageError(`its definition threw: ${(e as Error).message.split('\n')[0]}`, { file: rel, fix: 'correct the scenario file' });
+  }
+  const parsed = scenarioSchema.safeParse(instance);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new UsageError(issue.message, { file: rel, field: fieldPath(issue.path), fix: 'see harness/engine/scenario.ts for the scenario model' });
   }
-  const scenario = mod.default as Scenario;
+  const scenario = instance as Scenario;
   if (scenario.name !== basename(file, '.ts')) throw new UsageError(`name "${scenario.name}" differs from the file name`, { file: rel, field: 'name', fix: `name it "${basename(file, '.ts')}"` });
   validateQueries(scenario, rel);
   return { file: rel, scenario };

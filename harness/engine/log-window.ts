@@ -21,7 +21,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProbeResult } from '../../assertions/expectations.ts';
 import type { EnvironmentHandle } from '../stack/handles.ts';
-import type { ServiceEndpoint } from '../stack/topology.ts';
+import type { ServiceEndpoint } from '../plan/topology.ts';
 import { compressRanges, formatRanges, judgeDelivery, parseSeq, reconcile, type DeliveryVerdict, type StoredEntry } from '../logs/ledger.ts';
 import { bucketCheck, predictBurst, readPipelineLimits, retryGapBoundMs, retrySchedule, type PipelineLimits } from '../logs/limits.ts';
 import { counterDelta, type MetricSamples } from '../logs/metrics-text.ts';
@@ -83,7 +83,7 @@ export class LogWindow {
   /** The store's received (offered, retries included) and discarded bytes over time, while `sampleIngest` runs; accepted = received − discarded. */
   readonly ingestSamples: { atMs: number; receivedBytes: number; discardedBytes: number }[] = [];
   private sampler: NodeJS.Timeout | undefined;
-  /** Set by a limit-relative burst (harness/chaos/log-faults.ts limitBurst): what was offered and what the limits predict. */
+  /** Set by a limit-relative burst (service-steps.ts limitBurst): what was offered and what the limits predict. */
   burstPlan: BurstPlan | undefined;
   /** Totals of the last `delivered` evaluation. */
   lastDelivery: DeliveryVerdict['totals'] | undefined;

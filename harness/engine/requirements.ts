@@ -4,7 +4,7 @@
  * supply the missing component; it never passes silently.
  */
 import { loadManifest } from '../lib/manifest.ts';
-import type { ComponentName } from '../stack/port-plan.ts';
+import type { ComponentName } from '../plan/port-plan.ts';
 
 const LOG_COMPONENTS: ComponentName[] = ['loki', 'promtail', 'victorialogs', 'otelcol'];
 

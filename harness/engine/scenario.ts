@@ -1,8 +1,8 @@
 /**
  * The scenario model, after Chaos Toolkit's experiments: a steady-state hypothesis
  * checked before and after, a method (a timeline of actions and expectations), and
- * rollbacks that always run. A scenario file default-exports one `Scenario`; it reads
- * like a runbook. Durations written as strings are real-world ("5m") and are scaled by
+ * rollbacks that always run. A scenario file default-exports `defineScenario(...)`; it
+ * reads like a runbook. Durations written as strings are real-world ("5m") and are scaled by
  * --time-scale; durations written as functions are computed from the timing model.
  */
 import type { Check } from './checks.ts';
@@ -93,6 +93,12 @@ export interface Scenario {
   nominalDuration?: string;
 }
 
-export function defineScenario(s: Scenario): Scenario {
-  return s;
+/**
+ * What a scenario file default-exports. A factory when the scenario keeps state (a log
+ * window, a panel's memory): the loader calls it once per load, so no state outlives a run.
+ */
+export type ScenarioDefinition = () => Scenario;
+
+export function defineScenario(s: Scenario | ScenarioDefinition): ScenarioDefinition {
+  return typeof s === 'function' ? s : () => s;
 }

@@ -18,8 +18,8 @@ import type { VectorSample } from '../../assertions/prometheus.ts';
 import { scaleQueryDurations } from '../../assertions/time-scale.ts';
 import type { Check, CheckContext } from './checks.ts';
 import type { RenderedConfig } from '../render/render.ts';
-import type { Topology } from '../stack/topology.ts';
-import type { ComponentName } from '../stack/port-plan.ts';
+import type { Topology } from '../plan/topology.ts';
+import type { ComponentName } from '../plan/port-plan.ts';
 
 /** What the scenarios' custom steps use of the environment (a started or a reused stack both have it). */
 export interface StackEnv {

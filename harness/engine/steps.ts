@@ -4,6 +4,9 @@ import type { AlertLifecycleStep, ClearStep, Duration, ExpectStep, FaultStep, Lo
 import { killProcess, freezeProcess, componentOutage } from '../chaos/process-faults.ts';
 import { serviceFault, type ServiceFaultParams } from '../chaos/service-faults.ts';
 import type { FaultModule } from '../chaos/fault-module.ts';
+import { mqttBurst } from '../chaos/mqtt-burst.ts';
+import { prometheusConfigEdit, type PrometheusConfigEditParams } from '../chaos/prometheus-config-edit.ts';
+import { tsdbBackfill, type TsdbBackfillParams } from '../chaos/tsdb-backfill.ts';
 import type { Requirement } from './requirements.ts';
 
 function fault<P>(module: FaultModule<P>, params: P, key?: string): FaultStep {
@@ -17,6 +20,12 @@ export const step = {
   /** Stop a stack component (loki, promtail, ...) until cleared. */
   outage: (target: string): FaultStep => fault(componentOutage, { target }, `outage ${target}`),
   serviceFault: (service: string, spec: ServiceFaultParams['fault'], key?: string): FaultStep => fault(serviceFault, { service, fault: spec }, key),
+  /** MQTT publishes straight to the broker until cleared. */
+  mqttBurst: (publishesPerSecond: number, key?: string): FaultStep => fault(mqttBurst, { publishesPerSecond }, key),
+  /** Scrape jobs and rule groups added to the run's rendered Prometheus config and reloaded; cleared by restoring it. */
+  prometheusConfigEdit: (params: PrometheusConfigEditParams, key?: string): FaultStep => fault(prometheusConfigEdit, params, key),
+  /** Samples backfilled as TSDB blocks and Prometheus restarted; cleared by deleting what retention left. */
+  backfill: (params: TsdbBackfillParams, key?: string): FaultStep => fault(tsdbBackfill, params, key),
   /** Clears a fault by key: restarts a killed process, thaws a frozen one, removes a service fault. */
   clear: (key: string): ClearStep => ({ type: 'clear', key }),
   wait: (duration: Duration, reason: string): WaitStep => ({ type: 'wait', duration, reason }),

@@ -7,7 +7,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import type { ServiceEndpoint } from '../stack/topology.ts';
+import type { ServiceEndpoint } from '../plan/topology.ts';
 import { parseLineTs, summarizeLatency, type LatencySummary } from './ledger.ts';
 import type { LogStore } from './log-store.ts';
 

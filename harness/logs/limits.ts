@@ -8,7 +8,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../assertions/duration.ts';
-import type { LogShipperKind, LogStoreKind } from './pipeline.ts';
+import type { LogShipperKind, LogStoreKind } from '../plan/log-pipeline.ts';
 
 /** Loki's byte sizes (c2h5oh/datasize): "256KB" = 262144, "3MB" = 3 MiB; bare numbers are bytes. */
 export function parseByteSize(v: string | number | undefined, dflt: number): number {

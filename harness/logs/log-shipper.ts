@@ -3,7 +3,7 @@
  * Collector — their counters, and where they keep their read positions.
  */
 import type { MetricSamples } from './metrics-text.ts';
-import type { LogShipperKind } from './pipeline.ts';
+import type { LogShipperKind } from '../plan/log-pipeline.ts';
 
 export interface ShipperCounters {
   /** Entries sent to the store successfully. */

@@ -6,7 +6,7 @@
 import { HttpError } from '../../assertions/http-client.ts';
 import type { StoredEntry } from './ledger.ts';
 import type { MetricSamples } from './metrics-text.ts';
-import type { LogQueryLanguage, LogStoreKind } from './pipeline.ts';
+import type { LogQueryLanguage, LogStoreKind } from '../plan/log-pipeline.ts';
 
 /** One entry as returned by a query: its stream's labels (stream fields), the store's timestamp and the line. */
 export interface StoredLine {

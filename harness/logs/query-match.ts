@@ -6,7 +6,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { validateQuery } from '../../assertions/query-language.ts';
-import type { LogQueryLanguage } from './pipeline.ts';
+import type { LogQueryLanguage } from '../plan/log-pipeline.ts';
 
 
 export interface LabelMatcher {

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Topology } from '../stack/topology.ts';
+import type { Topology } from '../plan/topology.ts';
 import { loadYaml, mapUrl, rewritePaths, scalarAt, seqLength, set, type Path, type Recorder } from './yaml-edit.ts';
 
 export interface LokiPromtailFiles {

@@ -9,9 +9,9 @@
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../lib/errors.ts';
-import type { Topology } from '../stack/topology.ts';
+import type { Topology } from '../plan/topology.ts';
 import { scaleDuration, scalePromQLDurations } from '../../assertions/time-scale.ts';
-import { detectLogPipeline, type LogPipeline } from '../logs/pipeline.ts';
+import { detectLogPipeline, type LogPipeline } from '../plan/log-pipeline.ts';
 import { Recorder, loadYaml, mapAddress, mapKeys, mapUrl, scalarAt, seqLength, set, type ConfigChange, type Path } from './yaml-edit.ts';
 import { renderLokiPromtail, type LokiPromtailFiles } from './loki-promtail.ts';
 import { renderVictoriaLogsOtelcol, type VictoriaLogsOtelcolFiles } from './victorialogs-otelcol.ts';

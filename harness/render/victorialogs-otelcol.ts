@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { UsageError } from '../lib/errors.ts';
-import type { Topology } from '../stack/topology.ts';
+import type { Topology } from '../plan/topology.ts';
 import { loadYaml, mapKeys, mapUrl, rewritePaths, scalarAt, seqLength, set, type Recorder } from './yaml-edit.ts';
 
 export interface VictoriaLogsOtelcolFiles {

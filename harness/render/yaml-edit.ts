@@ -7,15 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseDocument, isMap, isSeq, isScalar, type Document } from 'yaml';
 import { UsageError } from '../lib/errors.ts';
-import type { Topology } from '../stack/topology.ts';
+import type { ConfigChange } from '../events/config-change.ts';
+import type { Topology } from '../plan/topology.ts';
 
-export interface ConfigChange {
-  file: string;
-  key: string;
-  from: unknown;
-  to: unknown;
-  reason: string;
-}
+export type { ConfigChange } from '../events/config-change.ts';
 
 export class Recorder {
   readonly changes: ConfigChange[] = [];

@@ -6,19 +6,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import { appendFileSync } from 'node:fs';
+import type { ReceivedNotification } from '../events/notification.ts';
 
-export interface ReceivedNotification {
-  receivedAt: string;
-  /** Alertmanager's webhook payload (version 4). */
-  payload: {
-    receiver: string;
-    status: 'firing' | 'resolved';
-    groupLabels: Record<string, string>;
-    commonLabels: Record<string, string>;
-    commonAnnotations: Record<string, string>;
-    alerts: { status: 'firing' | 'resolved'; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string; fingerprint: string }[];
-  };
-}
+export type { ReceivedNotification } from '../events/notification.ts';
 
 export class AlertReceiver {
   readonly notifications: ReceivedNotification[] = [];

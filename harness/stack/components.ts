@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { RenderedConfig } from '../render/render.ts';
-import type { Topology } from './topology.ts';
+import type { Topology } from '../plan/topology.ts';
 import { findUserSupplied, resolveBinary, type BinaryName } from './binaries.ts';
 import { loadManifest } from '../lib/manifest.ts';
-import { LOG_PIPELINES, type LogPipeline } from '../logs/pipeline.ts';
+import { LOG_PIPELINES, type LogPipeline } from '../plan/log-pipeline.ts';
 import { HttpWait, MqttWait, RedisPingWait, SqlWait, type WaitStrategy } from './wait.ts';
-import type { ComponentName } from './port-plan.ts';
+import type { ComponentName } from '../plan/port-plan.ts';
 
 export interface ComponentDefinition {
   name: ComponentName;

@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../lib/paths.ts';
 import type { ManagedProcess } from '../process/supervisor.ts';
 import { mqttUrl, postgresUrl, redisUrl } from './components.ts';
 import type { StartedNativeStack } from './native-stack.ts';
-import type { ServiceEndpoint } from './topology.ts';
+import type { ServiceEndpoint } from '../plan/topology.ts';
 import { HttpWait, waitUntilReady } from './wait.ts';
 
 export const COORDINATOR_NAME = 'zen-coordinator';

@@ -4,10 +4,9 @@
  * (RemoteEnvironment, for `scenario --reuse`) both provide them.
  */
 import type { RenderedConfig } from '../render/render.ts';
-import type { ReceivedNotification } from './alert-receiver.ts';
-import type { ComponentName } from './port-plan.ts';
-import type { Topology } from './topology.ts';
-import type { ComponentStatus } from './native-stack.ts';
+import type { ReceivedNotification } from '../events/notification.ts';
+import type { ComponentName } from '../plan/port-plan.ts';
+import type { Topology } from '../plan/topology.ts';
 import type { AbsentComponent } from './components.ts';
 
 export interface ProcessHandle {
@@ -22,6 +21,16 @@ export interface ProcessHandle {
   freeze(): void | Promise<void>;
   thaw(): void | Promise<void>;
   tail(lines?: number): string;
+}
+
+/** One component as a backend reports it. */
+export interface ComponentStatus {
+  name: string;
+  pid: number;
+  running: boolean;
+  readyMs?: number;
+  url?: string;
+  version: string;
 }
 
 export interface StackHandle {

@@ -8,16 +8,16 @@ import { join, resolve } from 'node:path';
 import { renderMonitoringConfig, type RenderedConfig } from '../render/render.ts';
 import { Reaper } from '../process/reaper.ts';
 import { Supervisor, type ManagedProcess } from '../process/supervisor.ts';
-import { buildTopology, plannedPorts, type Topology } from './topology.ts';
-import { assertPortsFree, isPortFree } from './ports.ts';
+import { buildTopology, plannedPorts, type Topology } from '../plan/topology.ts';
+import { assertPortsFree, isPortFree } from '../plan/ports.ts';
 import { componentDefinitions, inactiveLogComponents, systemUser, type AbsentComponent, type ComponentDefinition } from './components.ts';
 import { resolveBinary, type ResolvedBinary } from './binaries.ts';
 import { waitUntilReady } from './wait.ts';
 import { AlertReceiver } from './alert-receiver.ts';
-import type { ComponentName } from './port-plan.ts';
-import type { StackHandle } from './handles.ts';
+import type { ComponentName } from '../plan/port-plan.ts';
+import type { ComponentStatus, StackHandle } from './handles.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
-import { detectLogPipeline } from '../logs/pipeline.ts';
+import { detectLogPipeline } from '../plan/log-pipeline.ts';
 
 export interface NativeStackOptions {
   monitoringDir?: string;
@@ -33,15 +33,6 @@ export interface NativeStackOptions {
    * showing as a burst of `up == 0` at every start.
    */
   beforeScraping?: (stack: StartedNativeStack) => Promise<void>;
-}
-
-export interface ComponentStatus {
-  name: string;
-  pid: number;
-  running: boolean;
-  readyMs?: number;
-  url?: string;
-  version: string;
 }
 
 /** Stop order from `dependsOn` alone: every component before what it depends on (reverse topological order). */

@@ -10,9 +10,9 @@ import type { RenderedConfig } from '../render/render.ts';
 import type { ReceivedNotification } from './alert-receiver.ts';
 import type { EnvironmentHandle, FleetHandle, ProcessHandle, StackHandle } from './handles.ts';
 import type { AbsentComponent } from './components.ts';
-import type { ComponentStatus } from './native-stack.ts';
-import type { ComponentName } from './port-plan.ts';
-import { buildTopology, type Topology } from './topology.ts';
+import type { ComponentStatus } from './handles.ts';
+import type { ComponentName } from '../plan/port-plan.ts';
+import { buildTopology, type Topology } from '../plan/topology.ts';
 
 async function call<T>(base: string, method: 'GET' | 'POST', path: string): Promise<T> {
   const res = await request(`${base}${path}`, { method, headersTimeout: 120_000, bodyTimeout: 120_000 });

@@ -1,5 +1,5 @@
 /** Bookkeeping of detached stacks: one state file per port offset, so `down` and `status` find them. */
-import type { ComponentName } from './port-plan.ts';
+import type { ComponentName } from '../plan/port-plan.ts';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateDir } from '../lib/paths.ts';

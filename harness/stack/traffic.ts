@@ -1,6 +1,6 @@
 /** Background traffic for a run: the fake-services TrafficDriver aimed at this topology's services. */
 import { TrafficDriver } from '../../fake-services/traffic.ts';
-import type { Topology } from './topology.ts';
+import type { Topology } from '../plan/topology.ts';
 
 export type BackgroundTraffic = TrafficDriver;
 

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../harness/lib/paths.ts';
-import { buildTopology, plannedPorts } from '../../harness/stack/topology.ts';
+import { buildTopology, plannedPorts } from '../../harness/plan/topology.ts';
 import { busyPorts, runCli } from '../support/stack-helpers.ts';
 
 const OFFSET = 2500;

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTopology, plannedPorts } from '../../harness/stack/topology.ts';
+import { buildTopology, plannedPorts } from '../../harness/plan/topology.ts';
 import { busyPorts, eventually, pidAlive, runCli } from '../support/stack-helpers.ts';
 import { REPO_ROOT } from '../../harness/lib/paths.ts';
 

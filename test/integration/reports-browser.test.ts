@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { RunEvent } from '../../harness/events.ts';
+import type { RunEvent } from '../../harness/events/run-events.ts';
 import { HtmlReporter } from '../../reports/html-reporter.ts';
 import { writeIndex } from '../../reports/index-html.ts';
 import { failingRun, feed, passingRun } from '../unit/reports/fixtures.ts';

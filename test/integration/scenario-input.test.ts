@@ -8,7 +8,7 @@ import { copyFileSync, cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../harness/lib/paths.ts';
-import { buildTopology, plannedPorts } from '../../harness/stack/topology.ts';
+import { buildTopology, plannedPorts } from '../../harness/plan/topology.ts';
 import { busyPorts, runCli } from '../support/stack-helpers.ts';
 import { assertion, readScenarioResult } from '../support/results.ts';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { NativeStack, type StartedNativeStack } from '../../harness/stack/native-stack.ts';
-import { plannedPorts } from '../../harness/stack/topology.ts';
+import { plannedPorts } from '../../harness/plan/topology.ts';
 import { PrometheusClient, asVector } from '../../assertions/prometheus.ts';
 import { VictoriaLogsClient } from '../../assertions/victorialogs.ts';
 import { REPO_ROOT } from '../../harness/lib/paths.ts';

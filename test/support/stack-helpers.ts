@@ -1,7 +1,7 @@
 /** Helpers shared by integration tests: run the CLI, check for leftovers. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { isPortFree } from '../../harness/stack/ports.ts';
+import { isPortFree } from '../../harness/plan/ports.ts';
 export { pidAlive } from '../../harness/stack/state.ts';
 import { REPO_ROOT } from '../../harness/lib/paths.ts';
 

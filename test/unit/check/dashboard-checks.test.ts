@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../../../harness/lib/paths.ts';
 import { PanelMemory, panel, resolvePanelTarget, sumOf, valueOf } from '../../../harness/engine/dashboard-checks.ts';
 import type { CheckContext } from '../../../harness/engine/checks.ts';
 import type { RenderedConfig } from '../../../harness/render/render.ts';
-import type { Topology } from '../../../harness/stack/topology.ts';
+import type { Topology } from '../../../harness/plan/topology.ts';
 import type { TimingModel } from '../../../harness/engine/timing.ts';
 
 const ctx = (scale: number): CheckContext =>

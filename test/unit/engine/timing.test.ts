@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderMonitoringConfig } from '../../../harness/render/render.ts';
-import { buildTopology } from '../../../harness/stack/topology.ts';
+import { buildTopology } from '../../../harness/plan/topology.ts';
 import { TimingModel } from '../../../harness/engine/timing.ts';
 
 const BUNDLED = join(import.meta.dirname, '../../../monitoring');

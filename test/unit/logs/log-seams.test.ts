@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { FakeApiServer } from '../assertions/fake-api-server.ts';
 import { LokiStore, PromtailShipper, SEQ_PROJECTION } from '../../../harness/logs/loki-promtail.ts';
 import { OtelcolShipper, VictoriaLogsStore } from '../../../harness/logs/victorialogs-otelcol.ts';
-import { detectLogPipeline, logPipelineFiles } from '../../../harness/logs/pipeline.ts';
+import { detectLogPipeline, logPipelineFiles } from '../../../harness/plan/log-pipeline.ts';
 import { compileLogsQuery } from '../../../harness/logs/query-match.ts';
 import { queryFor } from '../../../harness/logs/log-store.ts';
 import { parseMetricsText } from '../../../harness/logs/metrics-text.ts';

@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { REPO_ROOT } from '../../../harness/lib/paths.ts';
 import { resolveBinary, userSuppliedComponentOf, type BinaryName } from '../../../harness/stack/binaries.ts';
-import { COMPONENT_PORTS } from '../../../harness/stack/port-plan.ts';
+import { COMPONENT_PORTS } from '../../../harness/plan/port-plan.ts';
 
 // ---------------------------------------------------------------- the seed, written out
 

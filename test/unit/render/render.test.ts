@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderMonitoringConfig, REQUIRED_FILES, type RenderedConfig } from '../../../harness/render/render.ts';
-import { buildTopology } from '../../../harness/stack/topology.ts';
+import { buildTopology } from '../../../harness/plan/topology.ts';
 import { UsageError } from '../../../harness/lib/errors.ts';
 
 const BUNDLED = join(import.meta.dirname, '../../../monitoring');

@@ -6,9 +6,10 @@
  * range), a 21-series assertion, LogQL lines, alert transitions, config changes (some
  * with secrets that must never be printed), and log tails with markup and escapes.
  */
-import type { AlertTransition, AssertionRecord, RunEvent, RunInfo, Reporter } from '../../../harness/events.ts';
+import type { AlertTransition, AssertionRecord, RunEvent, RunInfo } from '../../../harness/events/run-events.ts';
+import type { Reporter } from '../../../harness/events/event-bus.ts';
 import type { EvidenceObservation, ObservedSeries } from '../../../assertions/evidence.ts';
-import type { ReceivedNotification } from '../../../harness/stack/alert-receiver.ts';
+import type { ReceivedNotification } from '../../../harness/events/notification.ts';
 
 export const T0 = Date.UTC(2025, 4, 12, 2, 0, 0);
 /** ISO time `sec` seconds after T0. */

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import type { RunEvent } from '../../../harness/events.ts';
+import type { RunEvent } from '../../../harness/events/run-events.ts';
 import { escapeHtml } from '../../../reports/format.ts';
 import { alertIntervals, HtmlReporter } from '../../../reports/html-reporter.ts';
 import { combinedRun, ERROR_RATIO_QUERY, failingRun, feed, LOG_QUERY, passingRun, SECRETS, SERVICE_DOWN_QUERY, t, T0, XSS_LINE } from './fixtures.ts';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { XMLParser } from 'fast-xml-parser';
 import { validateXML } from 'xmllint-wasm';
-import type { RunEvent } from '../../../harness/events.ts';
+import type { RunEvent } from '../../../harness/events/run-events.ts';
 import { JunitReporter } from '../../../reports/junit-reporter.ts';
 import { combinedRun, failingRun, feed, passingRun, SECRETS, t } from './fixtures.ts';
 

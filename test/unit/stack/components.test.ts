@@ -4,8 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { stopOrder } from '../../../harness/stack/native-stack.ts';
 import { absentLogComponents, inactiveLogComponents, type ComponentDefinition } from '../../../harness/stack/components.ts';
-import { LOG_PIPELINES } from '../../../harness/logs/pipeline.ts';
-import type { ComponentName } from '../../../harness/stack/port-plan.ts';
+import { LOG_PIPELINES } from '../../../harness/plan/log-pipeline.ts';
+import type { ComponentName } from '../../../harness/plan/port-plan.ts';
 
 const def = (name: ComponentName, dependsOn: ComponentName[] = []) => ({ name, dependsOn }) as unknown as ComponentDefinition;
 

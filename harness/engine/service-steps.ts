@@ -1,39 +1,16 @@
 /**
- * Log faults across several services at once: one step, one fault window in the report,
- * the same fault added to every named service concurrently (a log burst that is to reach
- * Loki's tenant limit has to come from several streams at the same moment). Each service
- * implements the fault itself (fake-services/faults.ts); clearing removes what is left
- * (a log-burst clears itself when done, so a 404 on clear is expected and fine).
- *
- * Also: `driveRequests`, a custom step that sends a known number of tools/call requests
- * with recognisable x-request-id values, so a scenario controls exactly how many lines a
- * request-path fault produces (and keeps the error share below alert thresholds).
+ * Steps that act on several services at once, or on the log window: the same service
+ * fault on many services (one fault window), a known number of requests with
+ * recognisable ids (so a scenario controls how many lines a request-path fault writes),
+ * and a log burst sized against the promised ingestion rate.
  */
 import { request } from 'undici';
-import type { FaultSpec } from '../../fake-services/faults.ts';
 import { serviceByName } from '../../fake-services/catalog.ts';
-import type { CustomStep, FaultStep } from '../engine/scenario.ts';
-import type { FaultModule } from './fault-module.ts';
-import { serviceFault } from './service-faults.ts';
-import { predictBurst, type LogWindow } from '../engine/log-window.ts';
+import type { CustomStep, FaultStep } from './scenario.ts';
+import type { FaultModule } from '../chaos/fault-module.ts';
+import { multiServiceFault, type MultiServiceFaultParams } from '../chaos/multi-service-fault.ts';
+import { predictBurst, type LogWindow } from './log-window.ts';
 import { SEED_LOG_INGESTION_BYTES_PER_SECOND } from '../check/seed.ts';
-
-export interface MultiServiceFaultParams {
-  services: string[];
-  fault: FaultSpec | (Partial<FaultSpec> & { kind: FaultSpec['kind'] });
-}
-
-export const multiServiceFault: FaultModule<MultiServiceFaultParams> = {
-  kind: 'service-fault',
-  describe: (p) => `${serviceFault.describe({ service: '', fault: p.fault }).replace(/ on $/, '')} on ${p.services.length} services (${p.services.join(', ')})`,
-  async inject(ctx, p) {
-    return Promise.all(p.services.map((service) => serviceFault.inject(ctx, { service, fault: p.fault })));
-  },
-  async clear(ctx, p, handle) {
-    const ids = handle as unknown[];
-    await Promise.all(p.services.map((service, i) => serviceFault.clear(ctx, { service, fault: p.fault }, ids[i])));
-  },
-};
 
 /** The same service fault on several services at once, cleared together by `key`. */
 export function faultOnServices(services: string[], fault: MultiServiceFaultParams['fault'], key?: string): FaultStep {

@@ -3,9 +3,9 @@
  * report format — the live progress lines, JSON, JUnit, HTML — is a peer fed by exactly
  * these events; a new format is one more `Reporter`.
  */
-import type { Evidence } from '../assertions/evidence.ts';
-import type { ConfigChange } from './render/render.ts';
-import type { ReceivedNotification } from './stack/alert-receiver.ts';
+import type { Evidence } from '../../assertions/evidence.ts';
+import type { ConfigChange } from './config-change.ts';
+import type { ReceivedNotification } from './notification.ts';
 
 export interface ComponentInfo {
   name: string;
@@ -102,33 +102,4 @@ export type RunEvent =
     }
   | { type: 'run-end'; verdict: 'pass' | 'fail' | 'error' | 'skipped' | 'interrupted'; at: string; durationMs: number; runDir: string };
 
-export interface Reporter {
-  onEvent(event: RunEvent): void;
-  /** Called once after run-end; writes files. */
-  finish?(): Promise<void>;
-}
-
-/** Fans events out to every reporter; a reporter that throws is reported, never fatal. */
-export class EventBus {
-  readonly events: RunEvent[] = [];
-  constructor(private readonly reporters: Reporter[] = []) {}
-
-  add(reporter: Reporter): void {
-    this.reporters.push(reporter);
-  }
-
-  emit(event: RunEvent): void {
-    this.events.push(event);
-    for (const r of this.reporters) {
-      try {
-        r.onEvent(event);
-      } catch (e) {
-        console.error(`reporter failed on ${event.type}: ${String(e)}`);
-      }
-    }
-  }
-
-  async finish(): Promise<void> {
-    for (const r of this.reporters) await r.finish?.();
-  }
-}
+export type { ConfigChange, ReceivedNotification };
