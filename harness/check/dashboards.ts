@@ -53,7 +53,7 @@ export function checkGrafana(o: DashboardCheckOptions): Finding[] {
   try {
     dashboards = provisionedDashboards(o.provisioningDir);
   } catch (e) {
-    sink.add(show(o.provisioningDir), 'dashboards', `a dashboard could not be read: ${(e as Error).message}`);
+    sink.blocking(show(o.provisioningDir), 'dashboards', `a dashboard could not be read: ${(e as Error).message}`);
   }
   if (o.seedDashboardUid) {
     const seed = dashboards.find((d) => d.uid === o.seedDashboardUid);
@@ -83,7 +83,7 @@ export function checkDashboard(d: Dashboard, datasources: ProvisionedDatasource[
     const inner = promqlOfVariableQuery(v.query);
     if (inner === undefined) continue;
     const p = parseQuery('promql', inner);
-    if (!p.ok) sink.add(file, `${key}.query`, `${p.error.reason} at column ${p.error.column} of "${inner}"`);
+    if (!p.ok) sink.blocking(file, `${key}.query`, `${p.error.reason} at column ${p.error.column} of "${inner}"`);
   }
   for (const t of targetsOf(d)) {
     if (t.hide) continue;
@@ -97,7 +97,7 @@ export function checkDashboard(d: Dashboard, datasources: ProvisionedDatasource[
     // LogsQL has no published grammar to check it against: the dashboards scenario runs it against VictoriaLogs instead.
     if (!language || language === 'logsql') continue;
     if (t.expr.trim() === '') {
-      sink.add(file, `${t.key}.expr`, 'empty query');
+      sink.blocking(file, `${t.key}.expr`, 'empty query');
       continue;
     }
     let query: string;
@@ -111,7 +111,7 @@ export function checkDashboard(d: Dashboard, datasources: ProvisionedDatasource[
       throw e;
     }
     const p = parseQuery(language, query);
-    if (!p.ok) sink.add(file, `${t.key}.expr`, `does not parse as ${language === 'promql' ? 'PromQL' : 'LogQL'} (after interpolating Grafana's variables: ${JSON.stringify(query)}): ${p.error.reason} at column ${p.error.column}\n${p.error.snippet}`);
+    if (!p.ok) sink.blocking(file, `${t.key}.expr`, `does not parse as ${language === 'promql' ? 'PromQL' : 'LogQL'} (after interpolating Grafana's variables: ${JSON.stringify(query)}): ${p.error.reason} at column ${p.error.column}\n${p.error.snippet}`);
   }
   return sink.findings;
 }

@@ -47,7 +47,7 @@ function jsonErrorKey(text: string, message: string): string {
 }
 
 export function checkFiles(monitoringDir: string, show: (f: string) => string): ParsedFiles {
-  const sink = new FindingSink('config files present and valid');
+  const sink = new FindingSink('config files present and valid', true);
   const docs = new Map<string, Json>();
   for (const f of [...REQUIRED_FILES, ...logPipelineFiles(monitoringDir)]) {
     if (!existsSync(join(monitoringDir, f))) sink.add(show(join(monitoringDir, f)), '(file)', `missing: the seed's layout needs ${f}`, `add ${f} to the monitoring folder`);
@@ -68,13 +68,19 @@ export function checkFiles(monitoringDir: string, show: (f: string) => string): 
     }
   }
   const promFile = join(monitoringDir, 'prometheus/prometheus.yml');
-  const prom = docs.get(promFile);
-  ((prom?.rule_files ?? []) as unknown[]).forEach((r, i) => {
-    const p = String(r);
-    if (/[*?[]/.test(p)) return; // a glob may match nothing, which Prometheus allows
-    const local = p.startsWith('/etc/prometheus/') ? join(monitoringDir, 'prometheus', p.slice('/etc/prometheus/'.length)) : isAbsolute(p) ? undefined : join(monitoringDir, 'prometheus', p);
-    if (!local) sink.add(show(promFile), `rule_files[${i}]`, `${p} is outside the folders Compose mounts (/etc/prometheus is prometheus/)`);
-    else if (!existsSync(local)) sink.add(show(promFile), `rule_files[${i}]`, `${p} does not exist in the folder (looked for ${show(local)})`, 'add the rule file or remove the entry');
-  });
+  for (const r of ruleFileEntries(monitoringDir, docs.get(promFile))) {
+    if (!r.local) sink.add(show(promFile), `rule_files[${r.index}]`, `${r.path} is outside the folders Compose mounts (/etc/prometheus is prometheus/)`);
+    else if (!existsSync(r.local)) sink.add(show(promFile), `rule_files[${r.index}]`, `${r.path} does not exist in the folder (looked for ${show(r.local)})`, 'add the rule file or remove the entry');
+  }
   return { findings: sink.findings, docs };
+}
+
+/** prometheus.yml's rule_files, each with the folder file it names through the Compose mount (globs skipped: they may match nothing). */
+export function ruleFileEntries(monitoringDir: string, prom: Json): { index: number; path: string; local?: string }[] {
+  return ((prom?.rule_files ?? []) as unknown[]).flatMap((r, index) => {
+    const path = String(r);
+    if (/[*?[]/.test(path)) return [];
+    const local = path.startsWith('/etc/prometheus/') ? join(monitoringDir, 'prometheus', path.slice('/etc/prometheus/'.length)) : isAbsolute(path) ? undefined : join(monitoringDir, 'prometheus', path);
+    return [{ index, path, local }];
+  });
 }

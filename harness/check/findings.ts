@@ -13,6 +13,12 @@ export interface Finding {
   key: string;
   why: string;
   fix?: string;
+  /**
+   * The input cannot be loaded at all (bad YAML/JSON, PromQL or a query that does not
+   * parse, a config its own tool rejects): a scenario run refuses it before anything starts.
+   * Other findings are defects the scenarios are there to catch, so they do not block a run.
+   */
+  blocking?: boolean;
 }
 
 export function formatFinding(f: Finding): string {
@@ -22,8 +28,13 @@ export function formatFinding(f: Finding): string {
 /** Collects findings for one check, with the file fixed. */
 export class FindingSink {
   readonly findings: Finding[] = [];
-  constructor(readonly check: string) {}
+  /** `blocking`: every finding of this check makes the folder unloadable. */
+  constructor(readonly check: string, private readonly allBlocking = false) {}
   add(file: string, key: string, why: string, fix?: string): void {
-    this.findings.push({ check: this.check, file, key, why, ...(fix ? { fix } : {}) });
+    this.findings.push({ check: this.check, file, key, why, ...(fix ? { fix } : {}), ...(this.allBlocking ? { blocking: true } : {}) });
+  }
+  /** A finding that makes the input unloadable, in a check whose other findings do not. */
+  blocking(file: string, key: string, why: string, fix?: string): void {
+    this.findings.push({ check: this.check, file, key, why, ...(fix ? { fix } : {}), blocking: true });
   }
 }

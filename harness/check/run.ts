@@ -12,8 +12,9 @@ import { renderMonitoringConfig, type RenderedConfig } from '../render/render.ts
 import { buildTopology } from '../plan/topology.ts';
 import { checkCompose } from './compose.ts';
 import { checkGrafana } from './dashboards.ts';
-import { checkFiles } from './files.ts';
-import type { Finding } from './findings.ts';
+import { checkFiles, ruleFileEntries } from './files.ts';
+import { checkRuleExpressions } from './rule-exprs.ts';
+import { formatFinding, type Finding } from './findings.ts';
 import { checkScrapeConfig, scrapeTargets } from './scrape.ts';
 import { detectLogPipeline } from '../plan/log-pipeline.ts';
 import { runToolCheck, toolCheckNames, toolChecks, toolFindings, unavailableReason } from './tools.ts';
@@ -62,6 +63,9 @@ export function runChecks(o: CheckOptions): CheckResult[] {
   results.push({ name: 'config files present and valid YAML/JSON', findings: files.findings });
   const promFile = join(dir, 'prometheus/prometheus.yml');
   const prom = files.docs.get(promFile);
+
+  const ruleFiles = ruleFileEntries(dir, prom).flatMap((r) => (r.local ? [r.local] : []));
+  results.push({ name: 'rule expressions parse as PromQL', findings: checkRuleExpressions(ruleFiles, show) });
 
   if (prom) results.push({ name: 'required scrape jobs; all 16 MCP services instrumented', findings: checkScrapeConfig(prom, show(promFile), storeJobOf(dir)) });
   else results.push({ name: 'required scrape jobs; all 16 MCP services instrumented', findings: [], skipped: `${show(promFile)} is missing or invalid` });
@@ -127,6 +131,23 @@ export function runChecks(o: CheckOptions): CheckResult[] {
     }
   }
   return results;
+}
+
+/**
+ * What must hold before a run starts anything: the folder loads (files, YAML/JSON, rule
+ * PromQL, dashboard queries, each tool's own check). Only blocking findings: the rest
+ * are what the scenarios test.
+ */
+export function preflight(monitoringDir: string, displayRoot?: string): Finding[] {
+  return runChecks({ monitoringDir, displayRoot }).flatMap((r) => r.findings.filter((f) => f.blocking));
+}
+
+/** Throws a UsageError listing every blocking finding (file, place, why, fix): the folder cannot be run as it is. */
+export function assertLoadable(monitoringDir: string, field = '--monitoring-dir'): void {
+  const blocking = preflight(monitoringDir);
+  if (!blocking.length) return;
+  const list = blocking.map((f) => `  ${formatFinding(f).split('\n').join('\n  ')}`).join('\n');
+  throw new UsageError(`cannot be run as it is: ${blocking.length} problem${blocking.length > 1 ? 's' : ''} (nothing was started):\n${list}`, { file: monitoringDir, field, fix: 'correct the files named above (npm run check -- --monitoring-dir DIR shows every finding)' });
 }
 
 /** The job that scrapes the folder's log store, or the seed's when the pipeline cannot be told (its files are then reported missing). */

@@ -13,7 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { RenderedConfig } from '../render/render.ts';
 import { findUserSupplied, resolveBinary, userSuppliedComponentOf, type BinaryName } from '../stack/binaries.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
@@ -107,9 +107,11 @@ export function toolFindings(c: ToolCheck, run: ToolRun, r: RenderedConfig, show
   const toSource = (text: string): string => text.split(r.dir).join(show(r.sourceDir));
   const own = show(c.rendered ? join(r.sourceDir, relative(r.dir, c.file)) : c.file);
   const parsed: { file: string; message: string }[] = [];
-  for (const raw of toSource(run.output).split('\n')) {
+  for (const line of toSource(run.output).split('\n')) {
+    // amtool puts its verdict on the "Checking" line: "Checking 'f.yml'  FAILED: undefined receiver ...".
+    const raw = line.replace(/^Checking '[^']*'\s+(?=FAILED)/, '');
     const l = raw.trim();
-    if (!l || /^Checking /.test(l) || /SUCCESS/.test(l) || /^level=info/.test(l) || /^FAILED:?$/.test(l)) continue;
+    if (!l || /^Checking /.test(l) || /SUCCESS/.test(l) || /^level=info/.test(l) || /^FAILED:?$/.test(l) || /^amtool: error: failed to validate/.test(l)) continue;
     const prev = parsed.at(-1);
     // An indented line after one ending in ":" continues it ("yaml: unmarshal errors:\n  line 20: ...").
     if (prev && /^\s/.test(raw) && prev.message.endsWith(':')) {
@@ -117,7 +119,7 @@ export function toolFindings(c: ToolCheck, run: ToolRun, r: RenderedConfig, show
       continue;
     }
     const m = /^(\S+?\.(?:ya?ml|json)):\s*(.+)$/.exec(l.replace(/^FAILED:\s*/, ''));
-    parsed.push(m ? { file: m[1]!, message: m[2]! } : { file: own, message: l.replace(/^FAILED:\s*/, '') });
+    parsed.push(m ? { file: isAbsolute(m[1]!) ? show(m[1]!) : m[1]!, message: m[2]! } : { file: own, message: l.replace(/^FAILED:\s*/, '') });
   }
   const messages = new Map(parsed.map((p) => [`${p.file}\u0000${p.message}`, p]));
   if (messages.size === 0) messages.set('', { file: own, message: `exited non-zero without a message: ${run.output.slice(0, 300)}` });
@@ -126,6 +128,6 @@ export function toolFindings(c: ToolCheck, run: ToolRun, r: RenderedConfig, show
     const renderedCopy = c.rendered && file === own;
     const line = given ? Number(given) : lineOfQuotedValue(file, message);
     const key = line ? (renderedCopy && given ? `line ${line} of the rendered copy` : `line ${line}`) : '(file)';
-    return { check: c.name, file, key, why: `${c.name} rejects it: ${message}` };
+    return { check: c.name, file, key, why: `${c.name} rejects it: ${message}`, blocking: true };
   });
 }

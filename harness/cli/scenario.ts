@@ -7,25 +7,21 @@
  * passed, 1 when any failed, 2 for usage or setup errors (before anything starts).
  */
 import { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RunEvent } from '../events/run-events.ts';
-import { EventBus, type Reporter } from '../events/event-bus.ts';
+import { EventBus } from '../events/event-bus.ts';
 import { loadScenario, scenarioNames, type LoadedScenario } from '../engine/load.ts';
 import { ScenarioRunner, type Verdict } from '../engine/runner.ts';
 import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE } from '../stack/environment.ts';
 import { RemoteEnvironment } from '../stack/remote-environment.ts';
 import type { EnvironmentHandle } from '../stack/handles.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
-import { failAndExit, numberOption } from '../lib/cli-errors.ts';
+import { failAndExit, numberOption, onUsageError } from '../lib/cli-errors.ts';
 import { exitCodeOf, installSignalHandlers, interruptedBy, onShutdown, runCleanups } from '../lib/shutdown.ts';
 import { UsageError } from '../lib/errors.ts';
+import { assertLoadable } from '../check/run.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
-import { ListReporter } from '../../reports/list-reporter.ts';
-import { JsonReporter } from '../../reports/json-reporter.ts';
-import { JunitReporter } from '../../reports/junit-reporter.ts';
-import { HtmlReporter } from '../../reports/html-reporter.ts';
-import { writeIndex } from '../../reports/index-html.ts';
+import { createReporters, parseReporterList, REPORTER_NAMES, REPORTERS, type ReporterName } from '../../reports/registry.ts';
 
 interface ScenarioOptions {
   list?: boolean;
@@ -37,6 +33,7 @@ interface ScenarioOptions {
   portOffset?: string;
   trafficRate?: string;
   reuse?: boolean;
+  reporter?: string;
 }
 
 /** Name, nominal length, what it needs beyond the core stack (the whole scenario, or some of its steps), and its title. */
@@ -50,42 +47,6 @@ function listScenarios(loaded: LoadedScenario[]): void {
   const n = Math.max(...loaded.map((l) => needs(l.scenario).length), 'requires'.length);
   console.log(`${'scenario'.padEnd(w)}  time  ${'requires'.padEnd(n)}  title`);
   for (const { scenario } of loaded) console.log(`${scenario.name.padEnd(w)}  ${(scenario.nominalDuration ?? '').padEnd(4)}  ${needs(scenario).padEnd(n)}  ${scenario.title}`);
-}
-
-/** Per-scenario run folder reporters; the list reporter is shared and prints live. */
-function reportersFor(dir: string): Reporter[] {
-  return [new JsonReporter(dir), new JunitReporter(dir), new HtmlReporter(dir)];
-}
-
-/** Routes each scenario's events to that scenario's folder, and run-wide events to all. */
-class PerScenarioRouter implements Reporter {
-  private readonly byScenario = new Map<string, EventBus>();
-  private runBegin: RunEvent | undefined;
-  constructor(private readonly dirOf: (scenario: string) => string) {}
-  onEvent(e: RunEvent): void {
-    if (e.type === 'run-begin') {
-      this.runBegin = e;
-      return;
-    }
-    if (e.type === 'run-end') {
-      for (const bus of this.byScenario.values()) bus.emit(e);
-      return;
-    }
-    const name = e.scenario;
-    if (!name) return;
-    let bus = this.byScenario.get(name);
-    if (!bus) {
-      const dir = this.dirOf(name);
-      mkdirSync(dir, { recursive: true });
-      bus = new EventBus(reportersFor(dir));
-      if (this.runBegin?.type === 'run-begin') bus.emit({ ...this.runBegin, run: { ...this.runBegin.run, scenarios: [name] } });
-      this.byScenario.set(name, bus);
-    }
-    bus.emit(e);
-  }
-  async finish(): Promise<void> {
-    for (const bus of this.byScenario.values()) await bus.finish();
-  }
 }
 
 /**
@@ -102,6 +63,13 @@ async function reuseRunningStack(offset: number, o: ScenarioOptions): Promise<En
   return env;
 }
 
+function reporterOption(value: string | undefined): ReporterName[] {
+  if (value === undefined) return [...REPORTER_NAMES];
+  const { names, unknown } = parseReporterList(value);
+  if (unknown.length || !names.length) throw new UsageError(`unknown reporter${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ') || '(none given)'}`, { field: '--reporter', fix: `a comma-separated list of: ${REPORTER_NAMES.map((n) => `${n} (${REPORTERS[n].describe})`).join(', ')}` });
+  return names;
+}
+
 async function main(names: string[], o: ScenarioOptions): Promise<void> {
   const all = scenarioNames();
   if (o.list) {
@@ -116,13 +84,22 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
   const timeScale = numberOption('--time-scale', o.timeScale, { min: 0.01, max: 1 }) ?? 1;
   const portOffset = numberOption('--port-offset', o.portOffset, { integer: true, min: 0, max: 50_000 }) ?? 0;
   const trafficRate = numberOption('--traffic-rate', o.trafficRate, { min: 0, max: 2000 }) ?? DEFAULT_TRAFFIC_RATE;
+  const reporters = reporterOption(o.reporter);
+  // The folder must load (YAML, JSON, rule PromQL, dashboard queries, each tool's own check) before any process starts.
+  if (!o.reuse) assertLoadable(o.monitoringDir ?? join(REPO_ROOT, 'monitoring'));
   const label = selected.length === 1 ? selected[0]! : 'all';
   const outDir = resolve(o.out ?? defaultRunDir(label));
+  const outDirExisted = existsSync(outDir);
   mkdirSync(outDir, { recursive: true });
+  // A usage error found while starting (a port taken, a binary missing) leaves no run folder behind.
+  let started = false;
+  onUsageError(() => {
+    if (!outDirExisted && !started) rmSync(outDir, { recursive: true, force: true });
+  });
   const single = loaded.length === 1;
   const dirOf = (scenario: string) => (single ? outDir : join(outDir, scenario));
 
-  const bus = new EventBus([new ListReporter(process.stdout), new PerScenarioRouter(dirOf)]);
+  const bus = new EventBus(createReporters(reporters, outDir, dirOf));
   let runner: ScenarioRunner | undefined;
   // A signal: the current step ends, the rollbacks run and clear every fault, the scenario
   // ends `interrupted`, every reporter writes, and only then does the stack stop.
@@ -136,6 +113,7 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
 
   const t0 = Date.now();
   const env = o.reuse ? await reuseRunningStack(portOffset, o) : await startOwnStack();
+  started = true;
   async function startOwnStack(): Promise<EnvironmentHandle> {
     console.log(`Run folder: ${outDir}\nStarting the stack (seed ${seed}, time scale ${timeScale})…`);
     const started = await startEnvironment({
@@ -188,10 +166,10 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
   const judged = verdicts.filter((v) => v.verdict !== 'skipped');
   const overall: Verdict = runner.aborted ? 'interrupted' : judged.length === 0 && verdicts.length ? 'skipped' : judged.every((v) => v.verdict === 'pass') ? 'pass' : judged.some((v) => v.verdict === 'error') ? 'error' : 'fail';
   bus.emit({ type: 'run-end', verdict: overall, at: new Date().toISOString(), durationMs: Date.now() - t0, runDir: outDir });
-  await bus.finish();
-  if (!single) writeIndex(outDir, verdicts.map((v) => ({ ...v, reportPath: join(v.scenario, 'report.html') })));
+  const reporterFailures = await bus.finish();
   await runCleanups();
-  console.log(`\n${overall.toUpperCase()}: ${verdicts.map((v) => `${v.scenario} ${v.verdict}`).join(', ')}\nReports: ${single ? join(outDir, 'report.html') : join(outDir, 'index.html')}`);
+  const written = reporters.includes('html') ? (single ? join(outDir, 'report.html') : reporters.includes('index') ? join(outDir, 'index.html') : outDir) : outDir;
+  console.log(`\n${overall.toUpperCase()}: ${verdicts.map((v) => `${v.scenario} ${v.verdict}`).join(', ')}\nReports: ${written}${reporterFailures.length ? ` (${reporterFailures.length} reporter failure(s), above)` : ''}`);
   const sig = interruptedBy();
   process.exit(sig ? exitCodeOf(sig) : overall === 'pass' || overall === 'skipped' ? 0 : 1);
 }
@@ -207,6 +185,7 @@ const program = new Command('scenario')
   .option('--out <dir>', 'run folder (default runs/<time>-<scenario>)')
   .option('--port-offset <n>', 'add N to every port')
   .option('--traffic-rate <rps>', 'background requests/s across all services')
+  .option('--reporter <names>', `reporters, comma-separated (default all: ${REPORTER_NAMES.join(',')})`)
   .option('--reuse', 'run against the stack `npm run stack -- up` runs at this --port-offset, and leave it running')
   .exitOverride()
   .action((names: string[], o: ScenarioOptions) => main(names, o));

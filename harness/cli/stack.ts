@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../lib/paths.ts';
 import { request } from 'undici';
 import { loadManifest } from '../lib/manifest.ts';
 import type { ComponentName } from '../plan/port-plan.ts';
@@ -20,6 +21,7 @@ import { clearState, pidAlive, readState, writeState, type StackState } from '..
 import { failAndExit, numberOption } from '../lib/cli-errors.ts';
 import { installSignalHandlers, onShutdown } from '../lib/shutdown.ts';
 import { UsageError } from '../lib/errors.ts';
+import { assertLoadable } from '../check/run.ts';
 
 interface UpOptions {
   detach?: boolean;
@@ -85,6 +87,8 @@ function envOptions(o: UpOptions, progress: (l: string) => void) {
 async function up(o: UpOptions): Promise<void> {
   const progress = (l: string): void => console.log(`  ${l}`);
   const opts = envOptions(o, progress);
+  // The folder must load before any process starts (the daemon re-checks nothing: its parent did).
+  if (!o.daemon) assertLoadable(o.monitoringDir ?? join(REPO_ROOT, 'monitoring'));
   if (o.detach) return upDetached(o, opts.portOffset);
   const existing = readState(opts.portOffset);
   if (existing && existing.pid !== process.pid && pidAlive(existing.pid)) throw new UsageError(`a detached stack is already running at port offset ${opts.portOffset} (pid ${existing.pid}, ${existing.runDir})`, { fix: '`npm run stack -- down` first, or use another --port-offset' });

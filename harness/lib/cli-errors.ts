@@ -2,9 +2,17 @@
 import { UsageError } from './errors.ts';
 import { runCleanups } from './shutdown.ts';
 
+const usageErrorHooks: (() => void)[] = [];
+
+/** Undo what a command made before it found bad input (its run folder): a usage error leaves nothing behind. */
+export function onUsageError(hook: () => void): void {
+  usageErrorHooks.push(hook);
+}
+
 export async function failAndExit(command: string, e: unknown): Promise<never> {
   await runCleanups();
   if (e instanceof UsageError) {
+    for (const hook of usageErrorHooks.splice(0)) hook();
     console.error(`${command}: ${e.message}`);
     process.exit(2);
   }
