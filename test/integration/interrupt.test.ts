@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../harness/lib/paths.ts';
 import { buildTopology, plannedPorts } from '../../harness/plan/topology.ts';
 import { busyPorts, runCli } from '../support/stack-helpers.ts';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
+import { validateResults } from '../../reports/results-schema.ts';
 
 const OFFSET = 2500;
 const ports = () => plannedPorts(buildTopology({ offset: OFFSET, runDir: '/x' }), { services: true }).map((p) => p.port);
@@ -36,7 +38,9 @@ describe.each([
     const tookMs = Date.now() - t0;
     console.log(`${signal} → exit with the report written: ${tookMs} ms`);
 
-    const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as unknown;
+    expect(validateResults(doc)).toEqual([]);
+    const r = doc as Results;
     const s = r.scenarios[0]!;
     expect(s.verdict).toBe('interrupted');
     expect(s.error).toMatch(/interrupted by a signal during method; the rollbacks ran/);
@@ -47,6 +51,29 @@ describe.each([
     expect(html).toMatch(/data-verdict="interrupted"/);
     expect(html).toContain('INTERRUPTED');
     expect(existsSync(join(out, 'stack'))).toBe(true);
+    expect(await busyPorts(ports())).toEqual([]);
+    if (!chromiumSkipReason) {
+      const browser = await launchChromium();
+      try {
+        const { page, errors } = await browser.open(join(out, 'report.html'));
+        expect((await page.locator('#verdict').textContent())?.trim()).toBe('INTERRUPTED');
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    }
+  });
+});
+
+describe('a second Ctrl-C', () => {
+  it('skips to a fast teardown and still leaves nothing running', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'interrupt-twice-'));
+    const cli = runCli('harness/cli/scenario.ts', ['service-down', '--monitoring-dir', join(REPO_ROOT, 'monitoring-victorialogs'), '--time-scale', '0.1', '--port-offset', String(OFFSET), '--out', out]);
+    await cli.waitFor(/kill -9 filesystem-mcp done/, 180_000);
+    cli.child.kill('SIGINT');
+    await cli.waitFor(/rolling back, writing the reports/, 10_000);
+    cli.child.kill('SIGINT');
+    expect(await cli.exited, cli.output().slice(-3000)).toBe(130);
     expect(await busyPorts(ports())).toEqual([]);
   });
 });

@@ -5,33 +5,27 @@
  * Screenshots go to test-results/reports/ as artifacts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumSkipReason, launchChromium, type Browser } from '../support/chromium.ts';
 import type { RunEvent } from '../../harness/events/run-events.ts';
 import { HtmlReporter } from '../../reports/html-reporter.ts';
 import { writeIndex } from '../../reports/index-html.ts';
 import { failingRun, feed, passingRun } from '../unit/reports/fixtures.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-// In CI a missing browser is a failure, not a skip.
-const skipReason = !haveChromium && !process.env.CI ? `${CHROMIUM} is missing (apt-get install chromium); CI is unset, so the browser test is skipped` : undefined;
+const skipReason = chromiumSkipReason;
 if (skipReason) console.warn(`reports-browser: ${skipReason}`);
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-results/reports');
 
 describe.skipIf(skipReason !== undefined)('report.html in Chromium', () => {
-  let context: BrowserContext;
-  let userDataDir: string;
+  let browser: Browser;
   let outDir: string;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     outDir = mkdtempSync(join(tmpdir(), 'reports-browser-'));
-    userDataDir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
     for (const [name, events] of [['pass', passingRun()], ['fail', failingRun()]] as Array<[string, RunEvent[]]>) {
       await feed(new HtmlReporter(join(outDir, name)), events);
     }
@@ -39,34 +33,15 @@ describe.skipIf(skipReason !== undefined)('report.html in Chromium', () => {
       { scenario: 'high-error-rate', verdict: 'pass', reportPath: 'pass/report.html', durationMs: 89_000 },
       { scenario: 'service-down', verdict: 'fail', reportPath: 'fail/report.html', durationMs: 90_000 },
     ]);
-    // A fresh profile per run (launchPersistentContext is how Playwright takes a user-data dir).
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1200, height: 900 },
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await context?.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     rmSync(outDir, { recursive: true, force: true });
   });
 
-  async function open(file: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('request', (r) => requests.push(r.url()));
-    const url = pathToFileURL(file).href;
-    await page.goto(url, { waitUntil: 'load' });
-    return { page, errors, requests: requests.filter((r) => r !== url) };
-  }
+  const open = (file: string) => browser.open(file);
 
   for (const [name, verdict, scenario] of [
     ['pass', 'PASSED', 'high-error-rate'],
