@@ -4,7 +4,7 @@
  * `stack up` and `scenario` both start one of these.
  */
 import { NativeStack, type NativeStackOptions, type StartedNativeStack } from './native-stack.ts';
-import { Fleet, type StartedFleet } from './fleet.ts';
+import { Fleet, FLEET_DEPENDENCIES, type StartedFleet } from './fleet.ts';
 import { startBackgroundTraffic, type BackgroundTraffic } from './traffic.ts';
 import type { EnvironmentHandle } from './handles.ts';
 
@@ -33,11 +33,17 @@ export async function startEnvironment(opts: EnvironmentOptions): Promise<Starte
   const withServices = opts.services !== false;
   const stack = await new NativeStack({
     ...opts,
-    beforeScraping: withServices
-      ? async (s) => {
-          fleet = await new Fleet(s, { seed, onProgress: opts.onProgress }).start();
-        }
-      : undefined,
+    alsoStart: withServices
+      ? [
+          {
+            name: 'fake-services',
+            ...FLEET_DEPENDENCIES,
+            start: async (s) => {
+              fleet = await new Fleet(s, { seed, onProgress: opts.onProgress }).start();
+            },
+          },
+        ]
+      : [],
   }).start();
   const stop = async (): Promise<{ leftoverPorts: number[] }> => {
     await traffic?.stop();

@@ -9,10 +9,14 @@ import { REPO_ROOT } from '../lib/paths.ts';
 import type { ManagedProcess } from '../process/supervisor.ts';
 import { mqttUrl, postgresUrl, redisUrl } from './components.ts';
 import type { StartedNativeStack } from './native-stack.ts';
+import type { ComponentName } from '../plan/port-plan.ts';
 import type { ServiceEndpoint } from '../plan/topology.ts';
 import { HttpWait, waitUntilReady } from './wait.ts';
 
 export const COORDINATOR_NAME = 'zen-coordinator';
+
+/** The services use the broker, PostgreSQL and Redis from their first second; Prometheus scrapes them, so its first scrape should find them up. */
+export const FLEET_DEPENDENCIES: { dependsOn: ComponentName[]; neededBy: ComponentName[] } = { dependsOn: ['mosquitto', 'postgres', 'redis'], neededBy: ['prometheus'] };
 
 export interface FleetOptions {
   seed: number;

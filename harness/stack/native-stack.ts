@@ -27,12 +27,20 @@ export interface NativeStackOptions {
   timeScale?: number;
   /** Called with progress lines ("loki ready in 4.2s"). */
   onProgress?: (line: string) => void;
-  /**
-   * Runs once MQTT, PostgreSQL and Redis are ready and before Prometheus starts, so
-   * what it starts (the fake services) is up at Prometheus's first scrape instead of
-   * showing as a burst of `up == 0` at every start.
-   */
-  beforeScraping?: (stack: StartedNativeStack) => Promise<void>;
+  /** More to start in the same dependency graph as the components (the fake-service fleet). */
+  alsoStart?: StartNode[];
+}
+
+/**
+ * Something started in the stack's dependency graph that is not a component process: it
+ * starts once what it depends on is ready, and what it is `neededBy` waits for it (the
+ * fleet is needed by Prometheus, so the first scrape finds the services up).
+ */
+export interface StartNode {
+  name: string;
+  dependsOn: ComponentName[];
+  neededBy: ComponentName[];
+  start(stack: StartedNativeStack): Promise<void>;
 }
 
 /** Stop order from `dependsOn` alone: every component before what it depends on (reverse topological order). */
@@ -94,7 +102,7 @@ export class NativeStack {
     const started = new StartedNativeStack(topology, rendered, supervisor, reaper, receiver, binaries, absent);
     try {
       await receiver.start();
-      await started.startComponents(definitions, progress, this.opts.beforeScraping);
+      await started.startComponents(definitions, progress, this.opts.alsoStart);
     } catch (e) {
       await started.stop();
       throw e;
@@ -138,16 +146,23 @@ export class StartedNativeStack implements StackHandle {
     return p;
   }
 
-  /** Starts definitions in waves: each one as soon as what it depends on is ready. */
-  async startComponents(defs: ComponentDefinition[], progress: (line: string) => void, beforeScraping?: (stack: StartedNativeStack) => Promise<void>): Promise<void> {
-    const names = new Set(defs.map((d) => d.name));
-    for (const d of defs) for (const dep of d.dependsOn) if (!names.has(dep)) throw new Error(`${d.name} depends on ${dep}, which this stack does not start`);
-    const ready = new Map<ComponentName, Promise<void>>();
-    let gate: Promise<void> | undefined;
+  /**
+   * Starts everything as soon as what it depends on is ready: the order comes from
+   * `dependsOn` (and the extra nodes' `neededBy`) alone, so independent parts start together.
+   */
+  async startComponents(defs: ComponentDefinition[], progress: (line: string) => void, alsoStart: StartNode[] = []): Promise<void> {
+    const names = new Set<string>([...defs.map((d) => d.name), ...alsoStart.map((n) => n.name)]);
+    const deps = new Map<string, string[]>(defs.map((d) => [d.name, [...d.dependsOn]]));
+    for (const n of alsoStart) {
+      deps.set(n.name, [...n.dependsOn]);
+      for (const c of n.neededBy) deps.get(c)?.push(n.name);
+    }
+    for (const [name, ds] of deps) for (const dep of ds) if (!names.has(dep)) throw new Error(`${name} depends on ${dep}, which this stack does not start`);
+    const ready = new Map<string, Promise<void>>();
+    const after = (name: string) => Promise.all(deps.get(name)!.map((dep) => ready.get(dep)));
     const startOne = async (d: ComponentDefinition): Promise<void> => {
       this.definitions.set(d.name, d);
-      await Promise.all(d.dependsOn.map((dep) => ready.get(dep)));
-      if (d.name === 'prometheus') await gate;
+      await after(d.name);
       d.prepare?.();
       const bin = this.binaries.get(d.binary) ?? resolveBinary(d.binary);
       const user = d.user ? systemUser(d.user) : undefined;
@@ -159,9 +174,10 @@ export class StartedNativeStack implements StackHandle {
       this.readyMs.set(d.name, ms);
       progress(`${d.name}: ready in ${(ms / 1000).toFixed(1)}s`);
     };
-    for (const d of defs) ready.set(d.name, startOne(d));
-    gate = beforeScraping ? Promise.all((['mosquitto', 'postgres', 'redis'] as const).map((n) => ready.get(n))).then(() => beforeScraping(this)) : Promise.resolve();
-    const results = await Promise.allSettled([...ready.values(), gate]);
+    // Registered before any awaits, so every node can find the promises of what it depends on.
+    for (const d of defs) ready.set(d.name, Promise.resolve().then(() => startOne(d)));
+    for (const n of alsoStart) ready.set(n.name, Promise.resolve().then(() => after(n.name)).then(() => n.start(this)));
+    const results = await Promise.allSettled(ready.values());
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }

@@ -117,10 +117,13 @@ export async function waitUntilReady(proc: ManagedProcess | undefined, strategy:
   const t0 = Date.now();
   const deadline = t0 + opts.timeoutMs;
   const tail = (): string => opts.logTail?.() ?? proc?.tail(30) ?? '';
+  // Fast at first (most components answer within tens of ms), then backing off to spare the 2 cores.
+  let pause = 10;
   for (;;) {
     if (proc && !proc.running) throw new ComponentStartError(opts.name, `exited (${JSON.stringify(proc.exit)}) before ready: waited for ${strategy.describe()}`, tail());
     if (await strategy.check().catch(() => false)) return Date.now() - t0;
     if (Date.now() > deadline) throw new ComponentStartError(opts.name, `not ready after ${opts.timeoutMs / 1000}s: waited for ${strategy.describe()}`, tail());
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(250, Math.round(pause * 1.5));
   }
 }
