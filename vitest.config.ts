@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit tests run in parallel; integration tests start real servers on
-// fixed loopback ports, so they run one file at a time.
+// unit: in parallel. integration: real servers; each file has its own --port-offset, so two
+// files run at once (the machine has 2 cores). smoke: one real scenario, for `npm run test:quick`.
 export default defineConfig({
   test: {
     projects: [
@@ -16,9 +16,16 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          fileParallelism: false,
+          maxWorkers: 2,
           testTimeout: 600_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: 'smoke',
+          include: ['test/smoke/**/*.test.ts'],
+          testTimeout: 300_000,
         },
       },
     ],

@@ -13,7 +13,7 @@ import { assertion, readScenarioResult } from '../support/results.ts';
 describe('service-down at real timing', () => {
   it('detects, fires after 1m, notifies and resolves within the timing model', async () => {
     const out = mkdtempSync(join(tmpdir(), 'service-down-real-'));
-    const cli = runCli('harness/cli/scenario.ts', ['service-down', '--time-scale', '1', '--port-offset', '0', '--out', out]);
+    const cli = runCli('harness/cli/scenario.ts', ['service-down', '--time-scale', '1', '--port-offset', '3500', '--out', out]);
     const code = await cli.exited;
     expect(code, cli.output().slice(-3000)).toBe(0);
     const r = readScenarioResult(out);
