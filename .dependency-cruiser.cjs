@@ -6,7 +6,7 @@
  */
 const LAYERS = [
   ['harness/lib', 'fake-services', 'assertions'],
-  ['harness/plan', 'harness/events'],
+  ['harness/plan', 'harness/events', 'harness/spec'],
   ['harness/render', 'harness/process'],
   ['harness/stack'],
   ['harness/check', 'harness/logs', 'harness/chaos', 'harness/load'],

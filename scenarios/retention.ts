@@ -20,8 +20,8 @@
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
 import { noAlertsExcept } from '../harness/engine/checks.ts';
-import { RetentionProbe, configuredTargetsUp, logStoreKeeps, lokiAcceptsYoung, lokiRefusesOld, lokiRetentionIs, lokiReturns, prometheusBlocksOnDisk, prometheusRetentionIs, unscaledPromql } from '../harness/engine/stack-checks.ts';
-import { SEED_LOKI_RETENTION, SEED_PROMETHEUS_RETENTION } from '../harness/check/seed.ts';
+import { RetentionProbe, configuredTargetsUp, logStoreKeeps, lokiAcceptsYoung, lokiRefusesOld, lokiRetentionIs, lokiReturns, prometheusBlocksOnDisk, prometheusRetentionAsPromised, unscaledPromql } from '../harness/engine/stack-checks.ts';
+import { SEED_LOKI_RETENTION } from '../harness/check/seed.ts';
 
 const DAY = 86_400_000;
 /** Retention is not time-scaled: these deadlines are real time. */
@@ -57,7 +57,7 @@ export default defineScenario(() => {
     nominalDuration: '5m',
     steadyState: [configuredTargetsUp(), noAlertsExcept([])],
     method: [
-      step.eventually(prometheusRetentionIs(SEED_PROMETHEUS_RETENTION), real(10000)),
+      step.eventually(prometheusRetentionAsPromised(), real(10000)),
       step.backfill({ openMetrics: openMetrics(['old', 'kept']), describe: `${METRIC} 20d and 10d old` }, 'backfill old'),
       step.eventually(has('old'), real(30000), 'the 20-day-old block loaded (10 days from the newest block: within retention so far)'),
       step.eventually(has('kept'), real(30000)),

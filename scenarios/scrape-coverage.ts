@@ -8,7 +8,7 @@
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
 import { noAlertsExcept, promql } from '../harness/engine/checks.ts';
-import { configuredTargetsUp, scrapeDurationsBelowTimeout, seedJobsUp, targetLabelsAsConfigured } from '../harness/engine/stack-checks.ts';
+import { configuredTargetsUp, scrapeDurationsBelowTimeout, scrapeIntervalsAsPromised, seedJobsUp, targetLabelsAsConfigured } from '../harness/engine/stack-checks.ts';
 import { SEED_PROMQL_EXAMPLES as Q } from '../harness/check/seed.ts';
 import { allServices } from '../fake-services/catalog.ts';
 import type { TimingModel } from '../harness/engine/timing.ts';
@@ -27,6 +27,7 @@ export default defineScenario({
   method: [
     step.eventually(configuredTargetsUp(), detect),
     step.eventually(seedJobsUp(), detect),
+    step.eventually(scrapeIntervalsAsPromised(), detect),
     step.eventually(targetLabelsAsConfigured(), detect),
     step.eventually(promql('count by (service, service_group) (up{service!=""})').where((v) => SERVICES.every((n) => v.some((s) => s.labels.service === n && s.labels.service_group)), 'has a service and service_group for the coordinator and all 16 MCP services'), detect, 'every service is in up with its service and service_group labels'),
     step.always(scrapeDurationsBelowTimeout('5m'), '1m', 'every scrape stays below its timeout through the window'),

@@ -30,6 +30,10 @@ export interface DashboardCheckOptions {
   show?: (file: string) => string;
   /** The seed's overview dashboard must be among them (uid). */
   seedDashboardUid?: string;
+  /** The panels the promised dashboard has (spec.yml dashboard.panels; the seed's seven). */
+  panels?: readonly string[];
+  /** Where the promise is stated, for findings. */
+  promiseWhere?: string;
 }
 
 export function checkGrafana(o: DashboardCheckOptions): Finding[] {
@@ -60,7 +64,8 @@ export function checkGrafana(o: DashboardCheckOptions): Finding[] {
     if (!seed) sink.add(show(o.provisioningDir), 'dashboards', `no provisioned dashboard has uid "${o.seedDashboardUid}" (the seed's "MCP Orchestration - Overview")`);
     else {
       const titles = panelsOf(seed).map((p) => String(p.panel?.title ?? ''));
-      for (const want of SEED_PANELS) if (!titles.includes(want)) sink.add(show(seed.file), 'panels', `no panel titled "${want}" (the seed promises seven panels: ${SEED_PANELS.join(', ')})`);
+      const panels = o.panels ?? SEED_PANELS;
+      for (const want of panels) if (!titles.includes(want)) sink.add(show(seed.file), 'panels', `no panel titled "${want}" (promised ${panels.length} panels: ${panels.join(', ')}; ${o.promiseWhere ?? 'the seed'})`);
     }
   }
   for (const d of dashboards) sink.findings.push(...checkDashboard(d, datasources, show));

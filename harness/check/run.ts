@@ -14,6 +14,8 @@ import { checkCompose } from './compose.ts';
 import { checkGrafana } from './dashboards.ts';
 import { checkFiles, ruleFileEntries } from './files.ts';
 import { checkRuleExpressions } from './rule-exprs.ts';
+import { checkPromises } from './promises.ts';
+import { loadPromiseSpec } from '../spec/promise-spec.ts';
 import { formatFinding, type Finding } from './findings.ts';
 import { checkScrapeConfig, scrapeTargets } from './scrape.ts';
 import { detectLogPipeline } from '../plan/log-pipeline.ts';
@@ -39,7 +41,6 @@ export interface CheckResult {
   failedAsAbove?: boolean;
 }
 
-export const SEED_DASHBOARD_UID = 'mcp-overview';
 
 /** Tools the issue asks for whose Go modules the proxy reachable here refuses; said, not faked. */
 export const UNAVAILABLE_TOOLS: [string, string][] = [
@@ -66,13 +67,15 @@ export function runChecks(o: CheckOptions): CheckResult[] {
 
   const ruleFiles = ruleFileEntries(dir, prom).flatMap((r) => (r.local ? [r.local] : []));
   results.push({ name: 'rule expressions parse as PromQL', findings: checkRuleExpressions(ruleFiles, show) });
+  const spec = loadPromiseSpec(dir, root);
+  results.push({ name: `config keeps the promise (${spec.file ? show(spec.file) : "the seed's numbers: no spec.yml"})`, findings: checkPromises({ monitoringDir: dir, spec, docs: files.docs, ruleFiles, show }) });
 
   if (prom) results.push({ name: 'required scrape jobs; all 16 MCP services instrumented', findings: checkScrapeConfig(prom, show(promFile), storeJobOf(dir)) });
   else results.push({ name: 'required scrape jobs; all 16 MCP services instrumented', findings: [], skipped: `${show(promFile)} is missing or invalid` });
 
   const provisioning = join(dir, 'grafana/provisioning');
   const grafanaBroken = files.findings.some((f) => resolve(f.file).startsWith(`${provisioning}/`));
-  if (existsSync(provisioning) && !grafanaBroken) results.push({ name: 'dashboards: datasource uids provisioned, queries parse', findings: checkGrafana({ provisioningDir: provisioning, show, seedDashboardUid: o.seedDashboardUid ?? SEED_DASHBOARD_UID }) });
+  if (existsSync(provisioning) && !grafanaBroken) results.push({ name: 'dashboards: datasource uids provisioned, queries parse', findings: checkGrafana({ provisioningDir: provisioning, show, seedDashboardUid: o.seedDashboardUid ?? spec.data.dashboard.uid, panels: spec.data.dashboard.panels, promiseWhere: spec.where('dashboard.panels') }) });
   else results.push({ name: 'dashboards: datasource uids provisioned, queries parse', findings: [], skipped: grafanaBroken ? 'a Grafana provisioning file is invalid' : `${show(provisioning)} does not exist` });
 
   // The tools read a rendered copy: container paths mapped into a temp run directory.

@@ -15,7 +15,7 @@ import { alertState, type CheckContext } from './checks.ts';
 import type { Duration, ExpectStep, Scenario, Step } from './scenario.ts';
 import { TimingModel } from './timing.ts';
 import { AlertWatcher } from './alert-watcher.ts';
-import { parseDuration } from '../../assertions/duration.ts';
+import { formatDuration, parseDuration } from '../../assertions/duration.ts';
 import { unmetRequirements } from './requirements.ts';
 
 export type Verdict = 'pass' | 'fail' | 'error' | 'skipped' | 'interrupted';
@@ -268,10 +268,15 @@ class ScenarioRun {
     const pendingWithin = t.detectionBoundMs(step.job) + a.evaluationMs + extra + t.slackMs();
     const p = await this.expect({ type: 'expect', mode: 'eventually', check: alertState(step.alertname, step.labels, 'active'), within: () => pendingWithin }, true);
     if (p.verdict !== 'pass') throw new StepFailed(p.reason);
-    const firingWithin = a.forMs + 2 * a.evaluationMs + t.slackMs();
+    // The config says how long to wait; the promise caps it: a config slower than its promise fails here.
+    const promisedMs = t.promisedFiringMs(step.alertname);
+    const configFiringWithin = a.forMs + 2 * a.evaluationMs + t.slackMs();
+    const promiseLeftMs = promisedMs === undefined ? Infinity : Math.max(0, since + promisedMs + t.pollMs() + t.slackMs() - Date.now());
+    const firingWithin = Math.min(configFiringWithin, promiseLeftMs);
     const f = await this.expect({ type: 'expect', mode: 'eventually', check: alertState(step.alertname, step.labels, 'firing'), within: () => firingWithin }, true);
+    const firedObservedMs = f.verdict === 'pass' ? Date.parse(f.windowEnd) : NaN;
+    if (promisedMs !== undefined) this.recordPromisedFiring(step, since, promisedMs, firedObservedMs, firingWithin < configFiringWithin);
     if (f.verdict !== 'pass') throw new StepFailed(f.reason);
-    const firedObservedMs = Date.parse(f.windowEnd);
     // Prometheus's activeAt is when the alert went pending, to the evaluation. A rule can
     // fire several series (HighLatency: one per method/path/status); time the one we saw
     // firing, by its full label set.
@@ -310,6 +315,41 @@ class ScenarioRun {
       endedAt: f.windowEnd,
       evidence: { query: `/api/v1/alerts ${step.alertname}`, language: 'promql', evaluatedAt: [f.windowEnd], expectation: `for ≤ firing − activeAt ≤ for + evaluation + slack`, observed: [{ at: f.windowEnd, ok, value: timing }], verdict: ok ? 'pass' : 'fail', reason: message },
       timing,
+    });
+    if (!ok) throw new StepFailed(message);
+  }
+
+  /**
+   * The promise: from the condition (the fault) to firing within the spec's budget. When
+   * the config cannot keep it (its `for` or evaluation is longer), the finding names both
+   * files and both values.
+   */
+  private recordPromisedFiring(step: Extract<Step, { type: 'alert-lifecycle' }>, since: number, promisedMs: number, firedAtMs: number, promiseBound: boolean): void {
+    const t = this.timing;
+    const a = t.alert(step.alertname);
+    const where = t.promise.where(`alerts.${step.alertname}.firesWithin`);
+    const allowance = t.pollMs() + t.slackMs();
+    const tookMs = firedAtMs - since;
+    const ok = Number.isFinite(tookMs) && tookMs <= promisedMs + allowance;
+    // Nominal values, as the spec and the config state them (and the scaled ones when the run is time-scaled).
+    const s = (ms: number) => (t.scale === 1 ? formatDuration(ms) : `${formatDuration(ms / t.scale)} (${formatDuration(ms)} at time scale ${t.scale})`);
+    const configEarliest = a.forMs + a.evaluationMs;
+    const config = `the config (${a.sourceFile}, group ${a.group}) has for ${s(a.forMs)} and evaluates every ${s(a.evaluationMs)}`;
+    const message = ok
+      ? `fired ${s(tookMs)} after the fault, within the promised ${s(promisedMs)} (${where})`
+      : `did not fire within the promised ${s(promisedMs)} (${where})${Number.isFinite(tookMs) ? `: it took ${s(tookMs)}` : promiseBound ? ': the wait ended at the promise' : ''}; ${config}${configEarliest > promisedMs ? `, so it cannot fire sooner than ${s(configEarliest)} after its condition` : ''}`;
+    const at = new Date(Number.isFinite(firedAtMs) ? firedAtMs : Date.now()).toISOString();
+    this.record({
+      id: `x${++this.seq}`,
+      phase: this.currentPhase,
+      title: `${step.alertname} fires within its promised ${s(promisedMs)}`,
+      kind: 'once',
+      verdict: ok ? 'pass' : 'fail',
+      message,
+      startedAt: new Date(since).toISOString(),
+      endedAt: at,
+      evidence: { query: `ALERTS{alertname="${step.alertname}", alertstate="firing"}`, language: 'promql', evaluatedAt: [at], expectation: `firing ≤ ${s(promisedMs)} after the fault (+ ${s(allowance)} polling and scheduling)`, observed: [{ at, ok, value: { tookMs: Math.round(tookMs), promisedMs, forMs: a.forMs, evaluationMs: a.evaluationMs } }], verdict: ok ? 'pass' : 'fail', reason: message },
+      timing: { promisedMs, observedMs: Math.round(tookMs), forMs: a.forMs, evaluationMs: a.evaluationMs },
     });
     if (!ok) throw new StepFailed(message);
   }

@@ -10,7 +10,7 @@ import type { CustomStep, FaultStep } from './scenario.ts';
 import type { FaultModule } from '../chaos/fault-module.ts';
 import { multiServiceFault, type MultiServiceFaultParams } from '../chaos/multi-service-fault.ts';
 import { predictBurst, type LogWindow } from './log-window.ts';
-import { SEED_LOG_INGESTION_BYTES_PER_SECOND } from '../check/seed.ts';
+import { loadPromiseSpec } from '../spec/promise-spec.ts';
 
 /** The same service fault on several services at once, cleared together by `key`. */
 export function faultOnServices(services: string[], fault: MultiServiceFaultParams['fault'], key?: string): FaultStep {
@@ -76,8 +76,8 @@ export interface LimitBurstOptions {
 }
 
 /**
- * A log burst sized against the promised ingestion rate (the seed's 16 MB/s, not the
- * config's limit): the services together write `fractionOfLimit` × that rate for
+ * A log burst sized against the promised ingestion rate (spec.yml logs.ingestionRate,
+ * the seed's 16 MiB/s; not the config's limit): the services together write `fractionOfLimit` × that rate for
  * `seconds`. Records the plan and what the configured limits predict (predictBurst) in
  * the window, for `win.delivered` and `win.limiter`.
  */
@@ -89,7 +89,7 @@ export function limitBurst(win: LogWindow, services: string[], o: LimitBurstOpti
     describe: () => label,
     async inject(ctx, p) {
       const limits = win.limits();
-      const bytesPerSecond = o.fractionOfLimit * SEED_LOG_INGESTION_BYTES_PER_SECOND;
+      const bytesPerSecond = o.fractionOfLimit * loadPromiseSpec(ctx.env.stack.config.sourceDir).ingestionBytesPerSecond;
       const linesPerSecondPerService = Math.max(1, Math.round(bytesPerSecond / services.length / lineBytes));
       const fault = { kind: 'log-burst' as const, linesPerSecond: linesPerSecondPerService, durationSeconds: o.seconds, lineBytes };
       const ids = await multiServiceFault.inject(ctx, { services, fault });

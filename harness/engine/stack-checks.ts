@@ -119,7 +119,8 @@ export function seedJobsUp(): Check {
     evidenceQuery: () => ({ query: 'count by (job) (up == 1)', language: 'promql' }),
     probe: (ctx) => async () => {
       if (!ctx.env) throw new Error('the seed job check needs the environment');
-      const jobs = requiredScrapeJobs(ctx.env.stack.config.logPipeline.storeJob);
+      // The folder's promised jobs; the seed's (with its log store's job for Loki's) when it states none.
+      const jobs = ctx.timing.promise.file ? ctx.timing.promise.data.scrape.jobs : requiredScrapeJobs(ctx.env.stack.config.logPipeline.storeJob);
       const absent = absentTargets(ctx);
       const want = configuredTargets(ctx);
       const res = await ctx.prom.instantQuery('count by (job) (up == 1)');
@@ -133,6 +134,36 @@ export function seedJobsUp(): Check {
         else problems.push(`${j}: no up target${targets.length ? '' : ' (not configured)'}`);
       }
       return { ok: problems.length === 0, observed: { summary: problems.length ? problems.join('; ') : `${jobs.length - notRequired.length} jobs up: ${jobs.filter((j) => up.has(j)).join(', ')}`, ...(notRequired.length ? { notRequired } : {}) } };
+    },
+  };
+}
+
+/** The jobs whose targets are the platform's own services (the coordinator and the MCP groups). */
+const isMcpJob = (job: string | undefined): boolean => job === 'zen-coordinator' || (job?.startsWith('mcp-') ?? false);
+
+/**
+ * Every MCP job is scraped at the promised interval (spec.yml scrape.interval, the seed's
+ * 15s), as Prometheus itself reports each target's interval: a config that scrapes less
+ * often fails here, naming both files.
+ */
+export function scrapeIntervalsAsPromised(): Check {
+  return {
+    title: 'every MCP job is scraped at the promised interval',
+    queries: [],
+    evidenceQuery: () => ({ query: 'GET /api/v1/targets scrapeInterval of each MCP target', language: 'promql' }),
+    probe: (ctx) => async () => {
+      const t = ctx.timing;
+      const want = t.promisedScrapeMs();
+      const nominal = (ms: number) => formatDuration(ms / t.scale);
+      const targets = (await ctx.prom.targets('active')).activeTargets.filter((x) => isMcpJob(x.labels.job));
+      const byJob = new Map<string, number>();
+      for (const x of targets) byJob.set(x.labels.job!, x.scrapeInterval ? parseDuration(x.scrapeInterval) : NaN);
+      const wrong = [...byJob].filter(([, ms]) => !(Math.abs(ms - want) <= 1));
+      const source = ctx.env ? join(ctx.env.stack.config.sourceDir, 'prometheus/prometheus.yml') : 'prometheus.yml';
+      const summary = wrong.length
+        ? `${wrong.map(([job, ms]) => `${job} is scraped every ${Number.isFinite(ms) ? nominal(ms) : '(unknown)'}`).join('; ')} (${source}); promised every ${nominal(want)} (${t.promise.where('scrape.interval')})`
+        : `${byJob.size} MCP jobs scraped every ${nominal(want)} as promised`;
+      return { ok: byJob.size > 0 && wrong.length === 0, observed: { summary: byJob.size ? summary : 'no MCP job has an active target' } };
     },
   };
 }
@@ -200,21 +231,23 @@ export function unscaledPromql(expr: string, test: (v: VectorSample[]) => boolea
 // ---------------------------------------------------------------- retention
 
 /** Prometheus's effective retention: the flags API and the runtime info both say `expected`. */
-export function prometheusRetentionIs(expected: string): Check {
+/** Prometheus's effective retention is the promised one (spec.yml retention.metrics; the seed's 15d). */
+export function prometheusRetentionAsPromised(): Check {
   return {
-    title: `Prometheus's effective retention is ${expected} (flags API storage.tsdb.retention.time, runtime info storageRetention)`,
+    title: "Prometheus's effective retention is the promised one (flags API storage.tsdb.retention.time, runtime info storageRetention)",
     queries: [],
     evidenceQuery: () => ({ query: 'GET /api/v1/status/flags, /api/v1/status/runtimeinfo', language: 'promql' }),
     probe: (ctx) => async () => {
       const flags = await ctx.prom.flags();
       const info = await ctx.prom.runtimeInfo();
-      const want = parseDuration(expected);
+      const promise = ctx.timing.promise;
+      const want = promise.metricsRetentionMs;
       const flag = flags['storage.tsdb.retention.time'];
       const effective = info.storageRetention;
       // runtimeinfo says e.g. "15d" or "15d or 512MiB" (time and size).
       const effectiveTime = effective?.split(' or ').find((p) => /^\d/.test(p) && !/B$/.test(p));
       const ok = flag !== undefined && parseDuration(flag) === want && effectiveTime !== undefined && parseDuration(effectiveTime) === want;
-      return { ok, observed: { 'storage.tsdb.retention.time': flag, storageRetention: effective, 'storage.tsdb.retention.size': flags['storage.tsdb.retention.size'] } };
+      return { ok, observed: { promised: `${promise.data.retention.metrics} (${promise.where('retention.metrics')})`, 'storage.tsdb.retention.time': flag, storageRetention: effective, 'storage.tsdb.retention.size': flags['storage.tsdb.retention.size'] } };
     },
   };
 }

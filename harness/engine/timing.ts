@@ -12,9 +12,11 @@
  * Rate-based rules need their window to fill; that is the scenario's to add.
  */
 import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { parseDuration } from '../../assertions/duration.ts';
 import type { RenderedConfig } from '../render/render.ts';
+import { loadPromiseSpec, type PromiseSpec } from '../spec/promise-spec.ts';
 
 export interface AlertTiming {
   alertname: string;
@@ -24,6 +26,8 @@ export interface AlertTiming {
   group: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** The user's rule file it comes from (not the rendered copy), for findings. */
+  sourceFile: string;
 }
 
 export class TimingModel {
@@ -35,6 +39,8 @@ export class TimingModel {
     readonly alerts: Record<string, AlertTiming>,
     readonly alertmanager: { groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number; resolveTimeoutMs: number },
     readonly lookbackMs: number,
+    /** What the folder promises (its spec.yml, or the seed's numbers): deadlines never exceed it. */
+    readonly promise: PromiseSpec,
   ) {}
 
   static fromRendered(cfg: RenderedConfig): TimingModel {
@@ -49,7 +55,7 @@ export class TimingModel {
         const gEval = g.interval ? parseDuration(g.interval) : evaluationMs;
         for (const r of g.rules ?? []) {
           if (!r.alert) continue;
-          alerts[r.alert] = { alertname: r.alert, expr: String(r.expr), forMs: r.for ? parseDuration(r.for) : 0, evaluationMs: gEval, group: g.name, labels: r.labels ?? {}, annotations: r.annotations ?? {} };
+          alerts[r.alert] = { alertname: r.alert, expr: String(r.expr), forMs: r.for ? parseDuration(r.for) : 0, evaluationMs: gEval, group: g.name, labels: r.labels ?? {}, annotations: r.annotations ?? {}, sourceFile: join(cfg.sourceDir, relative(cfg.dir, file)) };
         }
       }
     }
@@ -63,7 +69,19 @@ export class TimingModel {
       alerts,
       { groupWaitMs: d(am.route?.group_wait, '30s'), groupIntervalMs: d(am.route?.group_interval, '5m'), repeatIntervalMs: d(am.route?.repeat_interval, '4h'), resolveTimeoutMs: d(am.global?.resolve_timeout, '5m') },
       parseDuration(cfg.settings.lookbackDelta),
+      loadPromiseSpec(cfg.sourceDir),
     );
+  }
+
+  /** The promised longest time from a condition to its alert firing, at this run's scale; undefined when the spec promises nothing for it. */
+  promisedFiringMs(alertname: string): number | undefined {
+    const ms = this.promise.firesWithinMs(alertname);
+    return ms === undefined ? undefined : ms * this.scale;
+  }
+
+  /** The promised scrape interval at this run's scale. */
+  promisedScrapeMs(): number {
+    return this.promise.scrapeIntervalMs * this.scale;
   }
 
   /** A nominal (scale 1) duration as this run's duration: scenarios write real-world times. */
