@@ -10,7 +10,7 @@ const LAYERS = [
   ['harness/render', 'harness/process'],
   ['harness/stack'],
   ['harness/check', 'harness/logs', 'harness/chaos', 'harness/load'],
-  ['harness/engine'],
+  ['harness/engine', 'harness/mutate'],
   ['scenarios'],
 ];
 const esc = (s) => s.replace(/[/.]/g, '\\$&');
