@@ -19,6 +19,8 @@ import { OPERATORS } from '../mutate/operators/index.ts';
 import { mutantDir, runMutant, runScenarios, type MutantOutcome } from '../mutate/execute.ts';
 import { mutantEvents, mutationScore } from '../mutate/events.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
+import { absentLogComponents } from '../stack/components.ts';
+import { detectLogPipeline } from '../plan/log-pipeline.ts';
 import { failAndExit, numberOption, onUsageError } from '../lib/cli-errors.ts';
 import { UsageError } from '../lib/errors.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
@@ -67,19 +69,22 @@ async function main(o: MutateOptions): Promise<void> {
 
   const outDir = resolve(o.out ?? defaultRunDir('mutate'));
   const existed = existsSync(outDir);
+  let started = false;
   onUsageError(() => {
-    if (!existed) rmSync(outDir, { recursive: true, force: true });
+    // Before a stack started nothing is worth keeping; after, the unmutated run's reports are the evidence.
+    if (!existed && !started) rmSync(outDir, { recursive: true, force: true });
   });
   mkdirSync(outDir, { recursive: true });
   const abort = new AbortController();
   installSignalHandlers(() => abort.abort());
   const t0 = Date.now();
-  const opts = { timeScale, portOffset, seed, signal: abort.signal };
+  const opts = { timeScale, portOffset, seed, signal: abort.signal, absent: absentLogComponents(detectLogPipeline(sourceDir)) };
 
   // The unmutated folder first: a mutant killed by a suite that already fails proves nothing.
   const scenarios = [...new Set(mutants.flatMap((m) => m.scenarios))];
   console.log(`Mutation run: ${mutants.length} mutants from ${new Set(mutants.map((m) => m.operator)).size} operators on ${sourceDir}; run folder ${outDir}`);
   console.log(`Unmutated first: ${scenarios.join(', ')} at time scale ${timeScale}…`);
+  started = true;
   const baseline = await runScenarios(sourceDir, scenarios, join(outDir, 'unmutated'), { ...opts, stopAtFirstFailure: true });
   if (baseline.exitCode !== 0) throw new UsageError(`the unmutated folder does not pass its scenarios (${baseline.firstFailure ?? `exit ${baseline.exitCode}`}): a mutation score would mean nothing`, { file: sourceDir, fix: `make \`npm run scenario -- ${scenarios.join(' ')} --monitoring-dir ${sourceDir} --time-scale ${timeScale}\` pass first; its reports are in ${join(outDir, 'unmutated')}` });
   let stacks = 1;
@@ -93,6 +98,7 @@ async function main(o: MutateOptions): Promise<void> {
     console.log(`\n[${i + 1}/${mutants.length}] ${m.id}: ${m.description} → ${m.scenarios.join(', ')}`);
     const outcome = await runMutant(m, sourceDir, outDir, opts);
     if (outcome.startedStack) stacks++;
+    console.log(`  → ${outcome.status.toUpperCase()} in ${(outcome.durationMs / 1000).toFixed(0)} s: ${outcome.detail}`);
     outcomes.push(outcome);
     for (const e of mutantEvents(outcome, at)) bus.emit(e);
   }

@@ -13,6 +13,7 @@ import { preflight } from '../check/run.ts';
 import { formatFinding } from '../check/findings.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
 import type { Mutant } from './operator.ts';
+import type { AbsentComponent } from '../stack/components.ts';
 
 export type MutantStatus = 'killed' | 'survived' | 'skipped' | 'invalid' | 'error';
 
@@ -94,7 +95,16 @@ export function mutantDir(workDir: string, m: Mutant): string {
   return join(workDir, m.id.replace(/[^A-Za-z0-9._-]+/g, '_'));
 }
 
-export async function runMutant(m: Mutant, sourceDir: string, workDir: string, o: ScenarioRunOptions): Promise<MutantOutcome> {
+/**
+ * A mutant of a component this run cannot start (a user-supplied Loki that was not
+ * supplied) cannot be seen by any scenario here: it is skipped, with why, not "survived".
+ */
+export function absentComponentOf(m: Mutant, absent: readonly AbsentComponent[]): AbsentComponent | undefined {
+  const top = m.file.split('/')[0];
+  return absent.find((a) => a.name === top);
+}
+
+export async function runMutant(m: Mutant, sourceDir: string, workDir: string, o: ScenarioRunOptions & { absent?: readonly AbsentComponent[] }): Promise<MutantOutcome> {
   const t0 = Date.now();
   const dir = mutantDir(workDir, m);
   const copy = join(dir, 'monitoring');
@@ -103,6 +113,8 @@ export async function runMutant(m: Mutant, sourceDir: string, workDir: string, o
   m.apply(copy);
   const diff = createTwoFilesPatch(`a/${m.file}`, `b/${m.file}`, readFileSync(join(sourceDir, m.file), 'utf8'), readFileSync(join(copy, m.file), 'utf8'), undefined, undefined, { context: 2 });
   const base = { mutant: m, diff, runDir: dir };
+  const gone = absentComponentOf(m, o.absent ?? []);
+  if (gone) return { ...base, status: 'skipped', detail: `not run: ${gone.reason}; to supply it: ${gone.how}`, durationMs: Date.now() - t0, startedStack: false };
   const unloadable = preflight(copy, dir);
   if (unloadable.length) return { ...base, status: 'invalid', detail: `the mutant does not load (an operator bug): ${unloadable.map(formatFinding).join('; ')}`, durationMs: Date.now() - t0, startedStack: false };
   const r = await runScenarios(copy, m.scenarios, join(dir, 'run'), { ...o, stopAtFirstFailure: true });
