@@ -11,7 +11,7 @@
  */
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { failAndExit } from '../lib/cli-errors.ts';
+import { runCommand } from '../lib/cli-errors.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
 import { runChecks } from '../check/run.ts';
 import { formatFinding } from '../check/findings.ts';
@@ -52,9 +52,4 @@ const program = new Command('check')
   .exitOverride()
   .action((o: CheckCliOptions) => main(o));
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  const code = (e as { code?: string }).code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') process.exit(0);
-  if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
-  return failAndExit('check', e);
-});
+runCommand(program, 'check');

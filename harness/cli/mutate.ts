@@ -21,7 +21,7 @@ import { mutantEvents, mutationScore } from '../mutate/events.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
 import { absentLogComponents } from '../stack/components.ts';
 import { detectLogPipeline } from '../plan/log-pipeline.ts';
-import { failAndExit, numberOption, onUsageError } from '../lib/cli-errors.ts';
+import { runCommand, numberOption, onUsageError } from '../lib/cli-errors.ts';
 import { UsageError } from '../lib/errors.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
 import { exitCodeOf, installSignalHandlers, interruptedBy } from '../lib/shutdown.ts';
@@ -129,9 +129,4 @@ const program = new Command('mutate')
   .exitOverride()
   .action((o: MutateOptions) => main(o));
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  const code = (e as { code?: string }).code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') process.exit(0);
-  if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
-  return failAndExit('mutate', e);
-});
+runCommand(program, 'mutate');

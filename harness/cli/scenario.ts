@@ -16,7 +16,7 @@ import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE } from '../stack/e
 import { RemoteEnvironment } from '../stack/remote-environment.ts';
 import type { EnvironmentHandle } from '../stack/handles.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
-import { failAndExit, numberOption, onUsageError } from '../lib/cli-errors.ts';
+import { runCommand, numberOption, onUsageError } from '../lib/cli-errors.ts';
 import { exitCodeOf, installSignalHandlers, interruptedBy, onShutdown, runCleanups } from '../lib/shutdown.ts';
 import { UsageError } from '../lib/errors.ts';
 import { assertLoadable } from '../check/run.ts';
@@ -190,9 +190,4 @@ const program = new Command('scenario')
   .exitOverride()
   .action((names: string[], o: ScenarioOptions) => main(names, o));
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  const code = (e as { code?: string }).code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') process.exit(0);
-  if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
-  return failAndExit('scenario', e);
-});
+runCommand(program, 'scenario');

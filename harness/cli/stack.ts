@@ -18,7 +18,7 @@ import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE, type StartedEnvir
 import { defaultRunDir } from '../stack/native-stack.ts';
 import { buildTopology } from '../plan/topology.ts';
 import { clearState, pidAlive, readState, writeState, type StackState } from '../stack/state.ts';
-import { failAndExit, numberOption } from '../lib/cli-errors.ts';
+import { runCommand, numberOption } from '../lib/cli-errors.ts';
 import { installSignalHandlers, onShutdown } from '../lib/shutdown.ts';
 import { UsageError } from '../lib/errors.ts';
 import { assertLoadable } from '../check/run.ts';
@@ -221,9 +221,4 @@ program
 program.command('down').description('stop a detached stack').option('--port-offset <n>').action(down);
 program.command('status').description("show each component's health").option('--port-offset <n>').action(status);
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  const code = (e as { code?: string; exitCode?: number }).code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
-  if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
-  return failAndExit('stack', e);
-});
+runCommand(program, 'stack');

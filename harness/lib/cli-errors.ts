@@ -1,4 +1,5 @@
 /** How every CLI ends on an error: UsageError → its message and exit 2; anything else → exit 1. */
+import type { Command } from 'commander';
 import { UsageError } from './errors.ts';
 import { runCleanups } from './shutdown.ts';
 
@@ -29,4 +30,14 @@ export function numberOption(name: string, raw: string | undefined, opts: { min?
   const bad = !Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max);
   if (bad) throw new UsageError(`invalid value "${raw}"`, { field: name, fix: `give ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}` });
   return n;
+}
+
+/** Parses argv and runs the command: help exits 0, a commander usage error 2, a UsageError 2 with its message, anything else 1. */
+export function runCommand(program: Command, name: string): void {
+  program.parseAsync(process.argv).catch((e: unknown) => {
+    const code = (e as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') process.exit(0);
+    if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
+    return failAndExit(name, e);
+  });
 }

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument, type Document } from 'yaml';
+import { KEEP_LAYOUT } from './operators/yaml-text.ts';
 
 export interface Mutant {
   /** Stable id: "<operator>:<what>", e.g. "for-stretch:ServiceDown". */
@@ -45,7 +46,7 @@ export function editYaml(dir: string, file: string, edit: (doc: Document) => voi
   if (!doc) throw new Error(`${file} is missing or not valid YAML in the copy`);
   edit(doc);
   // No re-wrapping and no padding: an untouched line prints back as it was, so a mutant's diff is only its edit.
-  writeFileSync(join(dir, file), doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
+  writeFileSync(join(dir, file), doc.toString(KEEP_LAYOUT));
 }
 
 /** Read-edit-write of one JSON file in the copy, keeping two-space indentation. */
@@ -72,3 +73,8 @@ export function alertRules(dir: string): { file: string; group: number; rule: nu
 
 /** The scenario that watches each of the seed's alerts. */
 export const SCENARIO_OF_ALERT: Record<string, string> = { ServiceDown: 'service-down', HighErrorRate: 'high-error-rate', HighLatency: 'high-latency' };
+
+/** The alerting rules a scenario watches, each with that scenario. */
+export function watchedAlertRules(dir: string): (ReturnType<typeof alertRules>[number] & { scenario: string })[] {
+  return alertRules(dir).flatMap((r) => (SCENARIO_OF_ALERT[r.alert] ? [{ ...r, scenario: SCENARIO_OF_ALERT[r.alert]! }] : []));
+}

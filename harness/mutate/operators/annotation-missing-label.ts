@@ -4,7 +4,7 @@
  * which service is in trouble. The alert's scenario, which wants the firing notification
  * to name the service, should notice.
  */
-import { alertRules, SCENARIO_OF_ALERT, type MutationOperator } from '../operator.ts';
+import { watchedAlertRules, type MutationOperator } from '../operator.ts';
 import { setScalar } from './yaml-text.ts';
 
 const LABEL = '$labels.service';
@@ -28,8 +28,7 @@ export const annotationMissingLabel: MutationOperator = {
   name: 'annotation-missing-label',
   describe: `${LABEL} misspelt in an alert's summary annotation`,
   mutants: (dir) =>
-    alertRules(dir)
-      .filter((r) => SCENARIO_OF_ALERT[r.alert])
+    watchedAlertRules(dir)
       .flatMap((r) => {
         // The summary, else the first annotation that names the label.
         const keys = ['summary', ...Object.keys(r.annotations).filter((k) => k !== 'summary')];
@@ -42,7 +41,7 @@ export const annotationMissingLabel: MutationOperator = {
             operator: 'annotation-missing-label',
             file: r.file,
             description: `${r.alert} annotations.${key}: ${LABEL} → ${TYPO}`,
-            scenarios: [SCENARIO_OF_ALERT[r.alert]!],
+            scenarios: [r.scenario],
             apply: (copy: string) => setScalar(copy, r.file, ['groups', r.group, 'rules', r.rule, 'annotations', key], to),
           },
         ];

@@ -1,13 +1,12 @@
 /** An alert's `for` stretched tenfold: the rule still fires, far later than its promise allows. */
-import { alertRules, editYaml, SCENARIO_OF_ALERT, type MutationOperator } from '../operator.ts';
+import { editYaml, watchedAlertRules, type MutationOperator } from '../operator.ts';
 import { formatDuration, parseDuration } from '../../../assertions/duration.ts';
 
 export const forStretch: MutationOperator = {
   name: 'for-stretch',
   describe: "an alert's `for` stretched ten times",
   mutants: (dir) =>
-    alertRules(dir)
-      .filter((r) => SCENARIO_OF_ALERT[r.alert])
+    watchedAlertRules(dir)
       .map((r) => {
         const from = r.for ?? '0s';
         const to = formatDuration(Math.max(parseDuration(from), 60_000) * 10);
@@ -16,7 +15,7 @@ export const forStretch: MutationOperator = {
           operator: 'for-stretch',
           file: r.file,
           description: `${r.alert} for ${from} → ${to}`,
-          scenarios: [SCENARIO_OF_ALERT[r.alert]!],
+          scenarios: [r.scenario],
           apply: (copy: string) => editYaml(copy, r.file, (doc) => doc.setIn(['groups', r.group, 'rules', r.rule, 'for'], to)),
         };
       }),

@@ -5,9 +5,8 @@
  * which checks each target's labels against its static_config, should notice.
  */
 import { isSeq } from 'yaml';
-import type { MutationOperator } from '../operator.ts';
+import { editYaml, type MutationOperator } from '../operator.ts';
 import { PROMETHEUS_FILE, targetJob } from './scrape-job-drop.ts';
-import { editYamlKeepingLayout } from './yaml-text.ts';
 
 const LABEL = 'service_group';
 
@@ -25,7 +24,7 @@ export const relabelDropLabel: MutationOperator = {
         description: `${job.name} relabel_configs += { action: labeldrop, regex: ${LABEL} }`,
         scenarios: ['scrape-coverage'],
         apply: (copy: string) =>
-          editYamlKeepingLayout(copy, PROMETHEUS_FILE, (doc) => {
+          editYaml(copy, PROMETHEUS_FILE, (doc) => {
             const path = ['scrape_configs', job.index, 'relabel_configs'];
             const rule = doc.createNode({ action: 'labeldrop', regex: LABEL });
             if (isSeq(doc.getIn(path, true))) doc.addIn(path, rule);

@@ -4,8 +4,7 @@
  * merge or a refactor of the file. The scrape coverage scenario, which wants every
  * promised job up, should notice.
  */
-import { readYaml, type MutationOperator } from '../operator.ts';
-import { editYamlKeepingLayout } from './yaml-text.ts';
+import { editYaml, readYaml, type MutationOperator } from '../operator.ts';
 
 export const PROMETHEUS_FILE = 'prometheus/prometheus.yml';
 
@@ -30,7 +29,7 @@ export const scrapeJobDrop: MutationOperator = {
         file: PROMETHEUS_FILE,
         description: `scrape job ${job.name} removed`,
         scenarios: ['scrape-coverage'],
-        apply: (copy: string) => editYamlKeepingLayout(copy, PROMETHEUS_FILE, (doc) => doc.deleteIn(['scrape_configs', job.index])),
+        apply: (copy: string) => editYaml(copy, PROMETHEUS_FILE, (doc) => doc.deleteIn(['scrape_configs', job.index])),
       },
     ];
   },

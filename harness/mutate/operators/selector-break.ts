@@ -6,7 +6,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
-import { alertRules, SCENARIO_OF_ALERT, type MutationOperator } from '../operator.ts';
+import { watchedAlertRules, type MutationOperator } from '../operator.ts';
 import { parseQuery } from '../../../assertions/query-language.ts';
 import { setScalar } from './yaml-text.ts';
 
@@ -61,8 +61,7 @@ export const selectorBreak: MutationOperator = {
   name: 'selector-break',
   describe: "an alert's first vector selector changed to match no series",
   mutants: (dir) =>
-    alertRules(dir)
-      .filter((r) => SCENARIO_OF_ALERT[r.alert])
+    watchedAlertRules(dir)
       .flatMap((r) => {
         const broken = breakFirstSelector(r.expr);
         if (!broken || !parseQuery('promql', broken.expr).ok) return [];
@@ -72,7 +71,7 @@ export const selectorBreak: MutationOperator = {
             operator: 'selector-break',
             file: r.file,
             description: `${r.alert} selector ${broken.what}`,
-            scenarios: [SCENARIO_OF_ALERT[r.alert]!],
+            scenarios: [r.scenario],
             apply: (copy: string) => setScalar(copy, r.file, ['groups', r.group, 'rules', r.rule, 'expr'], broken.expr),
           },
         ];

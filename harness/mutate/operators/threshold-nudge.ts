@@ -5,7 +5,7 @@
  * fires", "p95 just under 1 s never fires") is what should notice it.
  */
 import { parser } from '@prometheus-io/lezer-promql';
-import { alertRules, SCENARIO_OF_ALERT, type MutationOperator } from '../operator.ts';
+import { watchedAlertRules, type MutationOperator } from '../operator.ts';
 import { parseQuery } from '../../../assertions/query-language.ts';
 import { setScalar } from './yaml-text.ts';
 
@@ -29,8 +29,7 @@ export const thresholdNudge: MutationOperator = {
   name: 'threshold-nudge',
   describe: "an alert's `> threshold` nudged 30 % below its boundary",
   mutants: (dir) =>
-    alertRules(dir)
-      .filter((r) => SCENARIO_OF_ALERT[r.alert])
+    watchedAlertRules(dir)
       .flatMap((r) => {
         const nudged = nudgeThreshold(r.expr);
         if (!nudged) return [];
@@ -40,7 +39,7 @@ export const thresholdNudge: MutationOperator = {
             operator: 'threshold-nudge',
             file: r.file,
             description: `${r.alert} threshold ${nudged.from} → ${nudged.to}`,
-            scenarios: [SCENARIO_OF_ALERT[r.alert]!],
+            scenarios: [r.scenario],
             apply: (copy: string) => setScalar(copy, r.file, ['groups', r.group, 'rules', r.rule, 'expr'], nudged.expr),
           },
         ];

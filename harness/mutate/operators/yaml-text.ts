@@ -1,10 +1,8 @@
 /**
  * YAML edits that leave the rest of the file byte for byte as it was, so that a mutant's
- * diff is its mutation and nothing else. (operator.ts's editYaml prints the whole
- * document with the yaml package's defaults: lines over 80 columns folded, flow sequences
- * padded as `[ 'a' ]`.) A scalar is rewritten in place in the source text, keeping its
- * quoting; a structural edit is printed with the options under which the bundled folders
- * print back unchanged.
+ * diff is its mutation and nothing else. A scalar is rewritten in place in the source
+ * text, keeping its quoting; a structural edit (operator.ts's editYaml) is printed with
+ * KEEP_LAYOUT, under which the bundled folders print back unchanged.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,11 +52,4 @@ export function setScalar(dir: string, file: string, path: Path, value: string |
   }
   if (!holds(out, path, value)) throw new Error(`${file}: ${path.join('.')} could not be set to ${JSON.stringify(value)}`);
   writeFileSync(abs, out);
-}
-
-/** Read-edit-write of one YAML file in the copy, printed with KEEP_LAYOUT (for edits that add or remove nodes). */
-export function editYamlKeepingLayout(dir: string, file: string, edit: (doc: Document) => void): void {
-  const { path, doc } = load(dir, file);
-  edit(doc);
-  writeFileSync(path, doc.toString(KEEP_LAYOUT));
 }
