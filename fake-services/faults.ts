@@ -20,6 +20,20 @@ const filter = {
   tool: z.string().optional(),
 };
 
+/**
+ * Shapes shared by the request-path faults, so a scenario can separate a correct rule
+ * from a near miss (a tail that moves p95 but not the median; errors in bursts that cross
+ * a threshold only briefly; a slow degradation instead of a step).
+ */
+const shape = {
+  /** Share of the matching requests the fault hits (a slow tail on 8 % of them); seeded draw per request. Default 1. */
+  share: z.number().min(0).max(1).default(1),
+  /** Ramp: the effect grows linearly from 0 to full over this many seconds after the fault is added. */
+  rampSeconds: z.number().positive().max(86_400).optional(),
+  /** Bursts, counted in matching requests: the first `length` of every `every` requests are hit, the rest not. */
+  burst: z.strictObject({ length: z.number().int().positive(), every: z.number().int().positive() }).refine((b) => b.length <= b.every, 'length must not exceed every').optional(),
+};
+
 export const MALFORMED_KINDS = ['text', 'binary', 'oversized'] as const;
 
 export const FaultSpecSchema = z
@@ -33,6 +47,7 @@ export const FaultSpecSchema = z
       sigma: z.number().nonnegative().default(0),
       maxMs: z.number().positive().default(120_000),
       ...filter,
+      ...shape,
     }),
     z.object({
       kind: z.literal('error-ratio'),
@@ -45,6 +60,7 @@ export const FaultSpecSchema = z
        */
       spread: z.boolean().default(false),
       ...filter,
+      ...shape,
     }),
     z.object({ kind: z.literal('hang'), ...filter }),
     z.object({ kind: z.literal('metrics-slow'), ms: z.number().nonnegative() }),
@@ -89,8 +105,21 @@ export interface ActiveFault<S extends FaultSpec = FaultSpec> {
   createdAt: string;
   /** Resolves when the fault is cleared (hung requests wait on it). */
   cleared: Promise<void>;
-  /** Requests this fault has been asked about (the spread error pattern counts them). */
+  /** Requests this fault has been asked about (bursts count them). */
   seen: number;
+  /** Requests its shape let through to it (the spread error pattern counts them). */
+  hits: number;
+}
+
+/** Whether request n (1-based, counted per fault) falls in a burst; every request when there is no burst shape. */
+export function inBurst(burst: { length: number; every: number } | undefined, n: number): boolean {
+  return !burst || (n - 1) % burst.every < burst.length;
+}
+
+/** How much of a ramped fault applies now: 0 → 1 linearly over rampSeconds after it was added. */
+export function rampFactor(f: { spec: { rampSeconds?: number }; createdAt: string }, now: number): number {
+  if (!f.spec.rampSeconds) return 1;
+  return Math.min(1, Math.max(0, (now - Date.parse(f.createdAt)) / (f.spec.rampSeconds * 1000)));
 }
 
 /** Side effects of a fault kind (pool drop, timers...): run on add, undone by the returned function. */
@@ -112,7 +141,7 @@ export class FaultStore {
     const n = ++this.ordinal;
     let release!: () => void;
     const cleared = new Promise<void>((r) => (release = r));
-    const f = { id: `f${n}`, spec, rng: new Rng(this.seed, this.service, 'fault', n), createdAt: new Date().toISOString(), cleared, release, seen: 0 };
+    const f = { id: `f${n}`, spec, rng: new Rng(this.seed, this.service, 'fault', n), createdAt: new Date().toISOString(), cleared, release, seen: 0, hits: 0 };
     this.active.set(f.id, f);
     const undo = this.activate(f);
     if (undo) Object.assign(f, { undo });
@@ -154,22 +183,34 @@ export class FaultStore {
     });
   }
 
-  /** Extra latency in ms; each matching fault draws from its own stream. */
-  extraLatencyMs(path: string, tool: string | undefined): number {
+  /**
+   * Extra latency in ms; each matching fault draws from its own stream. A fault's shape
+   * decides whether this request is hit (share, burst) and how much of it (ramp).
+   */
+  extraLatencyMs(path: string, tool: string | undefined, now = Date.now()): number {
     let ms = 0;
-    for (const { spec, rng } of this.matching('latency', path, tool)) {
-      ms += spec.ms ?? logNormalMs(spec.medianMs!, spec.sigma, spec.maxMs, normalFrom(rng.float(), rng.float()));
+    for (const f of this.matching('latency', path, tool)) {
+      const n = ++f.seen;
+      // Both draws happen for every request, hit or not, so the stream advances the same.
+      const hitDraw = f.rng.float();
+      const value = f.spec.ms ?? logNormalMs(f.spec.medianMs!, f.spec.sigma, f.spec.maxMs, normalFrom(f.rng.float(), f.rng.float()));
+      if (inBurst(f.spec.burst, n) && hitDraw < f.spec.share) ms += value * rampFactor(f, now);
     }
     return ms;
   }
 
   /** The status an error-ratio fault imposes on this request, if any. */
-  injectedStatus(path: string, tool: string | undefined): number | undefined {
+  injectedStatus(path: string, tool: string | undefined, now = Date.now()): number | undefined {
     let status: number | undefined;
     // Every matching fault draws, even after a hit, so each fault's stream advances once per request.
     for (const f of this.matching('error-ratio', path, tool)) {
       const n = ++f.seen;
-      const fails = f.spec.spread ? Math.floor(n * f.spec.ratio) > Math.floor((n - 1) * f.spec.ratio) : f.rng.float() < f.spec.ratio;
+      const draw = f.rng.float();
+      if (!inBurst(f.spec.burst, n) || draw >= f.spec.share) continue;
+      const ratio = f.spec.ratio * rampFactor(f, now);
+      // Spread counts the requests this fault hits, so a burst is evenly spread within itself.
+      const k = ++f.hits;
+      const fails = f.spec.spread ? Math.floor(k * ratio) > Math.floor((k - 1) * ratio) : f.rng.float() < ratio;
       if (fails) status ??= f.spec.status;
     }
     return status;

@@ -3,7 +3,7 @@ import { FaultSpecSchema, FaultStore } from '../../../fake-services/faults.ts';
 
 describe('fault specs', () => {
   it('accept the documented kinds with defaults', () => {
-    expect(FaultSpecSchema.parse({ kind: 'error-ratio', ratio: 1 })).toEqual({ kind: 'error-ratio', ratio: 1, status: 500, spread: false });
+    expect(FaultSpecSchema.parse({ kind: 'error-ratio', ratio: 1 })).toEqual({ kind: 'error-ratio', ratio: 1, status: 500, spread: false, share: 1 });
     expect(FaultSpecSchema.parse({ kind: 'latency', ms: 300, tool: 'read_file' })).toMatchObject({ ms: 300, tool: 'read_file' });
     expect(FaultSpecSchema.parse({ kind: 'malformed-logs', ratio: 0.5 })).toMatchObject({ kinds: ['text', 'binary', 'oversized'] });
     for (const kind of ['hang', 'mqtt-disconnect', 'dependency-failure']) expect(FaultSpecSchema.parse({ kind })).toEqual({ kind });

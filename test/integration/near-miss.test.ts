@@ -1,0 +1,32 @@
+/**
+ * Faults shaped to tell the promised rule from its near misses (issue 17): each changed
+ * scenario run on a deliberately near-miss variant of the bundled rules must fail. The
+ * variants are fixtures (test/fixtures/near-miss/), one per promise.
+ */
+import { copyFileSync, cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../harness/lib/paths.ts';
+import { runCli } from '../support/stack-helpers.ts';
+import { assertion, readScenarioResult } from '../support/results.ts';
+
+function nearMissFolder(fixture: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `near-miss-${fixture}-`));
+  cpSync(join(REPO_ROOT, 'monitoring-victorialogs'), dir, { recursive: true });
+  copyFileSync(join(REPO_ROOT, 'test/fixtures/near-miss', fixture, 'alerts.yml'), join(dir, 'prometheus/alerts.yml'));
+  return dir;
+}
+
+describe('near-miss rules fail the scenario that tells them apart', () => {
+  it('HighLatency on the median instead of p95: the slow tail never makes it fire, so high-latency fails', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'near-miss-run-'));
+    const cli = runCli('harness/cli/scenario.ts', ['high-latency', '--monitoring-dir', nearMissFolder('high-latency-median'), '--time-scale', '0.1', '--port-offset', '7000', '--out', out]);
+    expect(await cli.exited, cli.output().slice(-2000)).toBe(1);
+    const r = readScenarioResult(out);
+    expect(r.verdict).toBe('fail');
+    // The near-miss phase (800 ms, uniform) passes either way; the tail is what tells them apart.
+    expect(assertion(r, 'HighLatency never pending or firing with p95 just under 1 s').verdict).toBe('pass');
+    expect(assertion(r, 'HighLatency{service="git-mcp"} pending or firing').verdict).toBe('fail');
+  });
+});
