@@ -50,7 +50,10 @@ describe('fault shapes', () => {
     let run = 0;
     for (const f of failed) {
       if (f) run++;
-      else if (run) runs.push(run), (run = 0);
+      else if (run) {
+        runs.push(run);
+        run = 0;
+      }
     }
     expect(runs).toEqual(Array(10).fill(5));
     expect(failed.slice(0, 5).every(Boolean) && !failed[5]).toBe(true);
