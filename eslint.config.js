@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'runs/**', '.runs/**', 'test-results/**'] },
+  { ignores: ['node_modules/**', 'runs/**', '.runs/**', 'test-results/**', '.cache/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

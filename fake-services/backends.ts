@@ -6,9 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import { Agent, request } from 'undici';
+// Types only: each client library is loaded by the one service that uses it (a process that
+// never talks to redis does not pay ioredis' ~20 MiB RSS; undici's ~25 MiB likewise).
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type * as Undici from 'undici';
 import { serviceByName, type ServiceSpec, type ToolSpec } from './catalog.ts';
 import type { FakeServiceConfig } from './config.ts';
 import type { ServiceLogger } from './logfmt.ts';
@@ -173,7 +175,8 @@ class PostgresBackend implements Backend {
 
   async start(): Promise<void> {
     if (!this.url) return;
-    const pool = new pg.Pool({
+    const { default: pgModule } = await import('pg');
+    const pool = new pgModule.Pool({
       connectionString: this.url,
       max: this.size,
       min: this.size,
@@ -268,8 +271,9 @@ class RedisBackend implements Backend {
 
   async start(): Promise<void> {
     if (!this.url) return;
+    const { Redis: RedisClient } = await import('ioredis');
     this.clients = Array.from({ length: this.size }, (_, i) => {
-      const c = new Redis(this.url!, {
+      const c = new RedisClient(this.url!, {
         connectionName: `${this.spec.name}-${i}`,
         // Fail calls fast while redis is away (they become 503 database errors), reconnect every second.
         enableOfflineQueue: false,
@@ -370,14 +374,16 @@ class MqttBackend extends SyntheticBackend {
  * here as 502/504 answers and ERROR lines, like a real gateway.
  */
 class CoordinatorBackend implements Backend {
-  private readonly agent = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: 2000 } });
+  private readonly agent: Undici.Agent;
   private readonly names: string[];
   private rr = 0;
   private failed = false;
   constructor(
+    private readonly http: typeof Undici,
     private readonly upstreams: Record<string, string>,
     private readonly timeoutMs: number,
   ) {
+    this.agent = new http.Agent({ keepAliveTimeout: 10_000, connect: { timeout: 2000 } });
     this.names = Object.keys(upstreams).sort();
   }
 
@@ -392,7 +398,7 @@ class CoordinatorBackend implements Backend {
         const results = await Promise.all(
           this.names.map(async (name) => {
             try {
-              const r = await request(new URL('/health', this.upstreams[name]), { dispatcher: this.agent, signal: AbortSignal.timeout(1000) });
+              const r = await this.http.request(new URL('/health', this.upstreams[name]), { dispatcher: this.agent, signal: AbortSignal.timeout(1000) });
               await r.body.dump();
               return [name, r.statusCode === 200 ? 'up' : `status ${r.statusCode}`];
             } catch (e) {
@@ -417,7 +423,7 @@ class CoordinatorBackend implements Backend {
     const body = JSON.stringify({ jsonrpc: '2.0', id: ctx.requestId, method: 'tools/call', params: { name: tool, arguments: ctx.args.arguments ?? {} } });
     let status: number, text: string;
     try {
-      const r = await request(new URL('/mcp', base), {
+      const r = await this.http.request(new URL('/mcp', base), {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-request-id': ctx.requestId },
         body,
@@ -454,7 +460,7 @@ class CoordinatorBackend implements Backend {
 }
 
 export async function createBackend(spec: ServiceSpec, config: FakeServiceConfig, log: ServiceLogger, link: MqttLink): Promise<Backend> {
-  if (spec.group === 'coordinator') return new CoordinatorBackend(config.upstreams ?? {}, config.upstreamTimeoutMs);
+  if (spec.group === 'coordinator') return new CoordinatorBackend(await import('undici'), config.upstreams ?? {}, config.upstreamTimeoutMs);
   switch (spec.backend) {
     case 'postgres': {
       const b = new PostgresBackend(config.postgresUrl, config.poolSize, spec, log);

@@ -1,6 +1,7 @@
 /**
  * Entry of one fake service process:
  *   MCP_FAKE_CONFIG='{"service":"terminal-mcp","port":7001,"controlPort":7101,...}' npx tsx fake-services/main.ts
+ * (the harness runs it bundled: harness/stack/fleet-bundle.ts).
  * Prints one JSON line `{"event":"ready",...}` on stdout once both ports listen.
  * Exit codes: 0 after SIGTERM/SIGINT (log flushed), 1 on a start-up failure (port taken...),
  * 2 on a bad config.

@@ -4,7 +4,7 @@
  * be absent or go away: mqtt.js reconnects every second, and the log gets one WARN per
  * outage, not one per attempt.
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { ServiceLogger } from './logfmt.ts';
 
 export class MqttLink {
@@ -12,6 +12,7 @@ export class MqttLink {
   private heartbeat: NodeJS.Timeout | undefined;
   private outage = false;
   private suspended = false;
+  private stopped = false;
   connected = false;
   published = 0;
   /** Last value of each $SYS topic seen (mqtt-mcp subscribes to $SYS/#). */
@@ -25,9 +26,17 @@ export class MqttLink {
     private readonly subscriptions: string[] = [],
   ) {}
 
-  start(): void {
-    if (!this.url || this.client || this.suspended) return;
-    const client = mqtt.connect(this.url, {
+  /** Loads mqtt.js on first use (a service without a broker URL never does) and connects. */
+  async start(): Promise<void> {
+    if (!this.url || this.client || this.suspended || this.stopped) return;
+    this.heartbeat ??= setInterval(
+      () => this.publish('heartbeat', { service: this.service, pid: process.pid, ts: new Date().toISOString(), uptime_s: Math.round(process.uptime()) }),
+      this.heartbeatSeconds * 1000,
+    );
+    const { connect } = await import('mqtt');
+    // suspend(), stop() or a second start() may have come while the module loaded.
+    if (this.client || this.suspended || this.stopped) return;
+    const client = connect(this.url, {
       clientId: `${this.service}-${process.pid}`,
       reconnectPeriod: 1000,
       connectTimeout: 3000,
@@ -55,10 +64,6 @@ export class MqttLink {
     client.on('error', (e: Error & { code?: string | number }) => down(String(e.code ?? 'unknown')));
     client.on('offline', () => down());
     client.on('close', () => (this.connected = false));
-    this.heartbeat ??= setInterval(
-      () => this.publish('heartbeat', { service: this.service, pid: process.pid, ts: new Date().toISOString(), uptime_s: Math.round(process.uptime()) }),
-      this.heartbeatSeconds * 1000,
-    );
   }
 
   /** Fire-and-forget QoS 0; returns false when there is no connection to send on. */
@@ -89,10 +94,11 @@ export class MqttLink {
   resume(): void {
     this.suspended = false;
     this.outage = false;
-    this.start();
+    void this.start();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.heartbeat);
     const c = this.client;
     this.client = undefined;

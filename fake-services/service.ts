@@ -89,8 +89,8 @@ export class FakeService {
   }
 
   async start(): Promise<void> {
-    this.mqtt.start();
-    this.backend = await createBackend(this.spec, this.config, this.log, this.mqtt);
+    // mqtt.js loads while the backend connects.
+    [, this.backend] = await Promise.all([this.mqtt.start(), createBackend(this.spec, this.config, this.log, this.mqtt)]);
     this.control = await listen(createServer((req, res) => void this.handleControl(req, res)), this.config.controlPort);
     this.server = await listen(createServer((req, res) => void this.handle(req, res)), this.config.port);
     this.timers.push(setInterval(() => this.housekeeping(), 1000));

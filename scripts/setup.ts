@@ -1,8 +1,9 @@
 /**
  * npm run setup (after scripts/setup.sh has run npm ci): Debian packages, then the Go
  * components built from their pinned modules into the cache outside the repo, then the
- * OpenTelemetry Collector through its builder. Only permissive code is built: the AGPL
- * components (Loki, Promtail, Grafana, k6) are listed as found or not, with how to supply them.
+ * OpenTelemetry Collector through its builder, then the fake services' esbuild bundle.
+ * Only permissive code is built: the AGPL components (Loki, Promtail, Grafana, k6) are
+ * listed as found or not, with how to supply them.
  * Idempotent: each step checks first and says "skipped" when there is nothing to do.
  */
 import { execa } from 'execa';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { loadManifest, type CollectorComponentSpec, type GoComponentSpec } from '../harness/lib/manifest.ts';
 import { binCacheDir, REPO_ROOT, srcCacheDir } from '../harness/lib/paths.ts';
 import { cachedBinaryPath, findUserSupplied, resolveBinary, type BinaryName } from '../harness/stack/binaries.ts';
+import { displayPath, prepareFleetBundle } from '../harness/stack/fleet-bundle.ts';
 import { UsageError } from '../harness/lib/errors.ts';
 
 const manifest = loadManifest();
@@ -190,6 +192,10 @@ async function main(): Promise<void> {
   await step('Debian packages', installDebianPackages);
   for (const [name, spec] of Object.entries(manifest.go)) await step(`${name} ${spec.version} (Go module ${spec.moduleVersion})`, () => buildGoComponent(name, spec));
   for (const [name, spec] of Object.entries(manifest.collector)) await step(`${name} ${spec.version} (collector builder)`, () => buildCollector(name, spec));
+  await step('fake-service bundle (esbuild)', async () => {
+    const b = await prepareFleetBundle();
+    return b.built ? `built ${displayPath(b.path)}` : `skipped (${displayPath(b.path)} matches the sources)`;
+  });
   printComponents();
   console.log(`[setup] done in ${((performance.now() - t0) / 1000).toFixed(1)}s; binaries in ${binCacheDir()}`);
 }

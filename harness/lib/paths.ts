@@ -16,3 +16,8 @@ export const binCacheDir = (): string => join(cacheRoot(), 'bin');
 export const srcCacheDir = (): string => join(cacheRoot(), 'src');
 /** State of detached stacks and the reaper's bookkeeping. */
 export const stateDir = (): string => join(cacheRoot(), 'state');
+/**
+ * The fake-service bundle (harness/stack/fleet-bundle.ts). Inside the repo, unlike the rest:
+ * its node_modules imports stay external, and Node resolves them from the bundle's directory upwards.
+ */
+export const fleetBundleDir = (): string => join(REPO_ROOT, '.cache', 'fleet');

@@ -1,6 +1,7 @@
 /**
- * Real fake-service processes (one OS process each, as the harness runs them) on loopback
- * ports 17000+, with a throwaway redis-server, mosquitto and (when possible) PostgreSQL.
+ * Real fake-service processes (one OS process each, run from the esbuild bundle as the
+ * harness runs them) on loopback ports 17000+, with a throwaway redis-server, mosquitto and
+ * (when possible) PostgreSQL.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureFleetBundle } from '../../harness/stack/fleet-bundle.ts';
+import { serviceArgs } from '../../harness/stack/fleet.ts';
 
 interface Family {
   name: string;
@@ -28,6 +31,8 @@ const ERROR_RE = /error|exception|failed/i;
 const SLOW_RE = /duration.*[1-9][0-9]{3,}ms/;
 const DB_RE = /database.*error|connection.*failed/i;
 const PORTS = { mosquitto: 17883, deadBroker: 17884, redis: 17379, postgres: 17432 };
+// The services run from the esbuild bundle with the fleet's flags: what the harness runs.
+const SERVICE_ARGS = serviceArgs(await ensureFleetBundle());
 
 interface Svc {
   name: string;
@@ -43,7 +48,7 @@ const children: ChildProcess[] = [];
 function spawnService(service: string, port: number, extra: Record<string, unknown> = {}): Promise<Svc> {
   const logFile = join(DIR, `${service}-${port}-${children.length}.log`);
   const config = { service, port, controlPort: port + 100, host: '127.0.0.1', logFile, seed: 1234, heartbeatSeconds: 1, ...extra };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'fake-services/main.ts'], {
+  const child = spawn(process.execPath, SERVICE_ARGS, {
     cwd: ROOT,
     env: { ...process.env, MCP_FAKE_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -591,7 +596,7 @@ describe('real backends', () => {
 
 describe('process lifecycle', () => {
   it('exits 2 with a message naming the bad field', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'fake-services/main.ts'], {
+    const r = spawnSync(process.execPath, SERVICE_ARGS, {
       cwd: ROOT,
       env: { ...process.env, MCP_FAKE_CONFIG: JSON.stringify({ service: 'terminal-mcp', port: 17001, controlPort: 17101, logFile: join(DIR, 'x.log'), seed: 'one' }) },
       encoding: 'utf8',
