@@ -61,6 +61,9 @@ try {
     }
     sent = run.total.requests;
     console.log(`\n${spec.name}: vegeta sent ${sent} requests, failed ${((1 - run.total.success) * 100).toFixed(2)} %`);
+    // The load tool against its own plan: achieved over offered rate per stage (reference: the plan).
+    console.log(`\n${'stage'.padEnd(6)} ${'offered/s'.padStart(10)} ${'achieved/s'.padStart(11)}  ratio`);
+    for (const s of run.stages) console.log(`${String(s.stage).padEnd(6)} ${String(s.offeredRate).padStart(10)} ${s.rate.toFixed(1).padStart(11)}  ${(s.rate / s.offeredRate).toFixed(3)}`);
   } else {
     const m = (await runK6Plan(plan)).metrics;
     const d = m.http_req_duration?.values ?? {};

@@ -66,6 +66,16 @@ for (let i = 0; i < runs; i++) {
 }
 console.log(`\nstack up to all-ready (${values['monitoring-dir'] ?? 'monitoring/'}, ${values.services ? 'with' : 'without'} the 17 fake services): median ${(median(times) / 1000).toFixed(1)}s over ${runs} runs; min ${(Math.min(...times) / 1000).toFixed(1)}s, max ${(Math.max(...times) / 1000).toFixed(1)}s`);
 
+// The reference, measured in the same run: the slowest single part's own start (a component's
+// start-to-ready, or one fake service restarted alone on the running stack). The floor.
+const slowest = [...last!.stack.readyMs].sort((a, b) => b[1] - a[1])[0]!;
+const oneService = values.services && last?.fleet ? await last.fleet.restart('git-mcp') : undefined;
+const reference = Math.max(slowest[1], oneService ?? 0);
+const refName = oneService !== undefined && oneService > slowest[1] ? 'one fake service (git-mcp) alone' : slowest[0];
+console.log(`
+${'figure'.padEnd(34)} ${'value'.padStart(8)} ${'reference'.padStart(10)}  ratio  reference is`);
+console.log(`${'stack up to all-ready (median)'.padEnd(34)} ${`${(median(times) / 1000).toFixed(2)}s`.padStart(8)} ${`${(reference / 1000).toFixed(2)}s`.padStart(10)}  ${(median(times) / reference).toFixed(1).padStart(5)}  ${refName}'s own start`);
+
 const idle = Number(values['idle-seconds']);
 const before = processes();
 await new Promise((r) => setTimeout(r, idle * 1000));
