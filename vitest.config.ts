@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// unit: in parallel. integration: real servers; each file has its own --port-offset, so two
-// files run at once (the machine has 2 cores). smoke: one real scenario, for `npm run test:quick`.
+// unit: in parallel. integration: real servers; each file has its own --port-offset, so
+// three files run at once: the longest (service-down at real time) mostly waits, so the
+// other two share the 2 cores. smoke: one real scenario, for `npm run test:quick`.
 export default defineConfig({
   test: {
     projects: [
@@ -16,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          maxWorkers: 2,
+          maxWorkers: 3,
           testTimeout: 600_000,
           hookTimeout: 300_000,
         },

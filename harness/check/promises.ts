@@ -24,6 +24,19 @@ export interface PromiseCheckInput {
 }
 
 const dur = (ms: number) => formatDuration(ms);
+
+/**
+ * A config duration, or NaN when it does not parse: an unparseable value is its tool's
+ * finding (promtool, the files check), not the promise's; comparisons with NaN find nothing.
+ */
+const configMs = (v: unknown, dflt: number): number => {
+  if (v === undefined || v === null || v === '') return dflt;
+  try {
+    return parseDuration(String(v));
+  } catch {
+    return NaN;
+  }
+};
 const isMcpJob = (job: string) => job === 'zen-coordinator' || job.startsWith('mcp-');
 
 export function checkPromises(i: PromiseCheckInput): Finding[] {
@@ -39,13 +52,13 @@ function scrapeIntervals({ monitoringDir, spec, docs, show }: PromiseCheckInput,
   const file = join(monitoringDir, 'prometheus/prometheus.yml');
   const prom = docs.get(file);
   if (!prom) return;
-  const global = prom.global?.scrape_interval ? parseDuration(String(prom.global.scrape_interval)) : 60_000;
+  const global = configMs(prom.global?.scrape_interval, 60_000);
   const want = spec.scrapeIntervalMs;
   for (const job of (prom.scrape_configs ?? []) as Json[]) {
     const name = String(job?.job_name ?? '');
     if (!isMcpJob(name)) continue;
-    const ms = job.scrape_interval ? parseDuration(String(job.scrape_interval)) : global;
-    if (ms !== want) sink.add(show(file), `scrape_configs[job_name=${name}].scrape_interval${job.scrape_interval ? '' : ' (global)'}`, `scraped every ${dur(ms)}; promised every ${dur(want)} (${spec.where('scrape.interval')})`, `scrape ${name} every ${dur(want)}`);
+    const ms = configMs(job.scrape_interval, global);
+    if (Number.isFinite(ms) && ms !== want) sink.add(show(file), `scrape_configs[job_name=${name}].scrape_interval${job.scrape_interval ? '' : ' (global)'}`, `scraped every ${dur(ms)}; promised every ${dur(want)} (${spec.where('scrape.interval')})`, `scrape ${name} every ${dur(want)}`);
   }
 }
 
@@ -58,12 +71,12 @@ interface RuleAt {
 
 function alertRules({ spec, docs, ruleFiles, show, monitoringDir }: PromiseCheckInput, sink: FindingSink): void {
   const prom = docs.get(join(monitoringDir, 'prometheus/prometheus.yml'));
-  const evaluation = prom?.global?.evaluation_interval ? parseDuration(String(prom.global.evaluation_interval)) : 60_000;
+  const evaluation = configMs(prom?.global?.evaluation_interval, 60_000);
   const scrape = spec.scrapeIntervalMs;
   const rules = new Map<string, RuleAt>();
   for (const file of ruleFiles) {
     for (const g of (docs.get(file)?.groups ?? []) as Json[]) {
-      const groupIntervalMs = g?.interval ? parseDuration(String(g.interval)) : evaluation;
+      const groupIntervalMs = configMs(g?.interval, evaluation);
       for (const r of (g?.rules ?? []) as Json[]) if (r?.alert) rules.set(String(r.alert), { file, group: String(g.name), groupIntervalMs, rule: r });
     }
   }
@@ -75,7 +88,7 @@ function alertRules({ spec, docs, ruleFiles, show, monitoringDir }: PromiseCheck
       continue;
     }
     const key = (k: string) => `groups[name=${at.group}].rules[alert=${name}].${k}`;
-    const forMs = at.rule.for ? parseDuration(String(at.rule.for)) : 0;
+    const forMs = configMs(at.rule.for, 0);
     // The soonest it can fire after its condition: one scrape to see it, one evaluation to go pending, `for`, one evaluation to fire.
     const soonest = scrape + at.groupIntervalMs + forMs;
     const budget = parseDuration(promise.firesWithin);
@@ -119,15 +132,15 @@ function logLimits({ monitoringDir, spec, docs, show }: PromiseCheckInput, sink:
   const loki = join(monitoringDir, 'loki/loki-config.yml');
   const limits = docs.get(loki)?.limits_config;
   if (limits) {
-    const r = limits.retention_period ? parseDuration(String(limits.retention_period)) : 0;
-    if (r !== want) sink.add(show(loki), 'limits_config.retention_period', `keeps ${r ? dur(r) : 'forever (0)'}; promised ${spec.data.retention.logs} (${spec.where('retention.logs')})`);
+    const r = configMs(limits.retention_period, 0);
+    if (Number.isFinite(r) && r !== want) sink.add(show(loki), 'limits_config.retention_period', `keeps ${r ? dur(r) : 'forever (0)'}; promised ${spec.data.retention.logs} (${spec.where('retention.logs')})`);
     const rate = Number(limits.ingestion_rate_mb ?? 4) * 1024 * 1024;
     if (rate < spec.ingestionBytesPerSecond) sink.add(show(loki), 'limits_config.ingestion_rate_mb', `admits ${(rate / 1024 / 1024).toFixed(2)} MiB/s; promised at least ${spec.data.logs.ingestionRate}/s without loss (${spec.where('logs.ingestionRate')})`);
   }
   const vl = join(monitoringDir, 'victorialogs/victorialogs.yml');
   const flags = docs.get(vl)?.flags;
   if (flags) {
-    const r = flags.retentionPeriod ? parseDuration(String(flags.retentionPeriod)) : 7 * 86_400_000;
-    if (r !== want) sink.add(show(vl), 'flags.retentionPeriod', `keeps ${dur(r)}; promised ${spec.data.retention.logs} (${spec.where('retention.logs')})`);
+    const r = configMs(flags.retentionPeriod, 7 * 86_400_000);
+    if (Number.isFinite(r) && r !== want) sink.add(show(vl), 'flags.retentionPeriod', `keeps ${dur(r)}; promised ${spec.data.retention.logs} (${spec.where('retention.logs')})`);
   }
 }

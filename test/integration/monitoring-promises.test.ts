@@ -82,7 +82,7 @@ describe('one scenario run: dashboards, scrape-coverage, retention, config-reloa
 
   it('retention: Prometheus 15d effective and enforced on backfilled blocks; the log store keeps 6-day-old entries and not ones past 7 days', () => {
     const s = scenario('retention');
-    passed(s, "Prometheus's effective retention is 15d");
+    passed(s, "Prometheus's effective retention is the promised one");
     passed(s, 'the 20-day-old block loaded');
     passed(s, 'the 20-day-old samples are gone');
     passed(s, 'the 10-day-old samples stay queryable');
