@@ -27,8 +27,18 @@ export function onShutdown(fn: Cleanup): () => void {
   };
 }
 
-export async function runCleanups(): Promise<void> {
-  while (cleanups.length) await cleanups.pop()!().catch((e: unknown) => console.error(`cleanup failed: ${String(e)}`));
+let running: Promise<void> | undefined;
+
+/**
+ * Runs every registered cleanup, newest first. Callers share one run: a fast teardown that
+ * starts while the orderly one is already stopping the stack waits for that stop instead of
+ * exiting under it (which would leave the reaper to finish after the exit).
+ */
+export function runCleanups(): Promise<void> {
+  running ??= (async () => {
+    while (cleanups.length) await cleanups.pop()!().catch((e: unknown) => console.error(`cleanup failed: ${String(e)}`));
+  })().finally(() => (running = undefined));
+  return running;
 }
 
 export function installSignalHandlers(onSignal?: (sig: NodeJS.Signals) => void, opts: { deferTeardown?: boolean } = {}): void {
