@@ -123,6 +123,9 @@ export async function runMutant(m: Mutant, sourceDir: string, workDir: string, o
   if (r.firstFailure) return { ...base, status: 'killed', detail: `killed by ${failedScenario?.name ?? m.scenarios.join(', ')}: ${r.firstFailure}`, durationMs, startedStack: true };
   if (r.exitCode === 0 && r.skipped.length === m.scenarios.length) return { ...base, status: 'skipped', detail: `not run: ${r.skipped.join('; ')}`, durationMs, startedStack: true };
   if (r.exitCode === 0) return { ...base, status: 'survived', detail: `no scenario noticed this (${m.scenarios.join(', ')} passed)`, durationMs, startedStack: true };
-  if (r.exitCode === 1) return { ...base, status: 'killed', detail: `killed by ${failedScenario?.name ?? m.scenarios.join(', ')} (${failedScenario?.verdict ?? 'fail'})`, durationMs, startedStack: true };
-  return { ...base, status: 'error', detail: `the scenario run ended with exit ${r.exitCode}`, durationMs, startedStack: true };
+  // Exit 1 is a kill only when a scenario ran and failed; a run that crashed (a stack that
+  // would not start, no results) says nothing about the mutant.
+  if (r.exitCode === 1 && failedScenario?.verdict === 'fail') return { ...base, status: 'killed', detail: `killed by ${failedScenario.name} (fail)`, durationMs, startedStack: true };
+  if (failedScenario) return { ...base, status: 'error', detail: `${failedScenario.name} ended ${failedScenario.verdict} (exit ${r.exitCode}), not on a failed assertion: see ${join(dir, 'run')}`, durationMs, startedStack: true };
+  return { ...base, status: 'error', detail: `the scenario run ended with exit ${r.exitCode} and no scenario result: see ${join(dir, 'run')}`, durationMs, startedStack: true };
 }

@@ -176,7 +176,6 @@ function coreDefinitions(t: Topology, cfg: RenderedConfig): ComponentDefinition[
   // data goes to a folder of its own under the system temp dir, removed at stop.
   const pgRoot = !asRoot || othersCanTraverse(join(t.dataDir, 'postgres')) ? t.dataDir : privatePgRoot(t);
   const pgData = join(pgRoot, 'postgres');
-  const pgSocketDir = join(pgRoot, 'postgres-socket');
 
   return [
     {
@@ -186,13 +185,13 @@ function coreDefinitions(t: Topology, cfg: RenderedConfig): ComponentDefinition[
       prepare: () => {
         if (existsSync(join(pgData, 'PG_VERSION'))) return;
         mkdirSync(pgData, { recursive: true });
-        mkdirSync(pgSocketDir, { recursive: true });
         const user = asRoot ? systemUser(POSTGRES_USER) : undefined;
         if (asRoot && !user) throw new Error(`running as root, PostgreSQL needs the system user "${POSTGRES_USER}" (Debian's postgresql package creates it)`);
-        if (user) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, pgData, pgSocketDir]);
+        if (user) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, pgData]);
         execFileSync(resolveBinary('initdb').path, ['-D', pgData, '-U', POSTGRES_USER, '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'pipe', ...(user ?? {}) });
       },
-      args: ['-D', pgData, '-c', 'listen_addresses=127.0.0.1', '-c', `port=${c.postgres.port}`, '-c', `unix_socket_directories=${pgSocketDir}`, '-c', 'fsync=off', '-c', 'max_connections=200'],
+      args: ['-D', pgData, '-c', 'listen_addresses=127.0.0.1', '-c', `port=${c.postgres.port}`, // No Unix socket: everything connects over loopback TCP, and a socket path in a deep run folder exceeds the 107-byte limit.
+        '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'max_connections=200'],
       wait: new SqlWait(postgresUrl(t)),
       dependsOn: [],
       readyTimeoutMs: 30_000,

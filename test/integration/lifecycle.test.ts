@@ -89,6 +89,18 @@ describe('stack lifecycle', () => {
     expect(await busyPorts(portsAt(300))).toEqual([]);
   });
 
+  it('a run folder deeper than the Unix socket path limit (107 bytes) still starts PostgreSQL', async () => {
+    const offset = 300;
+    const runDir = join(mkdtempSync(join(tmpdir(), 'deep-')), 'a-run-folder-named-at-length-as-a-mutation-run-names-its-mutants', 'run');
+    const cli = runCli('harness/cli/stack.ts', ['up', '--no-services', '--port-offset', String(offset), '--run-dir', runDir, '--monitoring-dir', join(REPO_ROOT, 'monitoring-victorialogs')]);
+    const ready = await cli.waitFor('All ready', 60_000).then(() => true, () => false);
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+    expect(ready, cli.output().slice(-2000)).toBe(true);
+    expect(cli.output()).toMatch(/postgres: ready in/);
+    expect(await eventually(async () => (await busyPorts(portsAt(offset))).length === 0, 10_000)).toBe(true);
+  });
+
   it('a bad option value: exit 2 naming the option', async () => {
     const cli = runCli('harness/cli/stack.ts', ['up', '--time-scale', 'fast']);
     expect(await cli.exited).toBe(2);
