@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/support/sequencer.ts';
 
 // unit: in parallel. integration: real servers; each file has its own --port-offset, so
 // three files run at once: the longest (service-down at real time) mostly waits, so the
 // other two share the 2 cores. smoke: one real scenario, for `npm run test:quick`.
 export default defineConfig({
   test: {
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         test: {
