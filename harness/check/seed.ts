@@ -4,9 +4,10 @@
  */
 import type { ServiceGroup } from '../../fake-services/catalog.ts';
 import type { ComponentName } from '../plan/port-plan.ts';
+import { SEED_SPEC } from '../spec/promise-spec.ts';
 
 /** "Scrape jobs", in the seed's order. */
-export const SEED_SCRAPE_JOBS = ['prometheus', 'zen-coordinator', 'mcp-core-services', 'mcp-ai-services', 'mcp-db-wrappers', 'mcp-mqtt', 'infrastructure', 'loki'] as const;
+export const SEED_SCRAPE_JOBS: readonly string[] = SEED_SPEC.scrape.jobs;
 
 /** The seed's jobs for a folder whose log store is scraped as `storeJob` ("Loki self-monitoring" becomes the store's). */
 export function requiredScrapeJobs(storeJob: string): string[] {
@@ -26,7 +27,7 @@ export const JOB_OF_GROUP: Record<ServiceGroup, string> = {
 export const SEED_INFRASTRUCTURE_SERVICES = ['postgresql', 'redis', 'qdrant'] as const;
 
 /** "MCP Orchestration - Overview": the seven panels, in order. */
-export const SEED_PANELS = ['Service Health Status', 'Request Rate', 'Response Time (p95)', 'Error Rate', 'Infrastructure Metrics', 'MQTT Activity', 'Live Error Logs'] as const;
+export const SEED_PANELS: readonly string[] = SEED_SPEC.dashboard.panels;
 
 /** "Prometheus Query Examples", verbatim. The last returns data only while a service is down. */
 export const SEED_PROMQL_EXAMPLES = {
@@ -37,12 +38,9 @@ export const SEED_PROMQL_EXAMPLES = {
   servicesDown: 'up{job=~"mcp-.*"} == 0',
 } as const;
 
-/** "Retention: Default (15 days)" (Prometheus) and "Retention: 7 days (168 hours)" (Loki). */
-export const SEED_PROMETHEUS_RETENTION = '15d';
+/** "Retention: 7 days (168 hours)" (Loki); the promise itself is spec.yml's retention.logs. */
 export const SEED_LOKI_RETENTION = '168h';
 
-/** "Max ingestion rate: 16MB/s" (Loki's ingestion_rate_mb: 16, i.e. MiB/s): what the log pipeline must take without loss. */
-export const SEED_LOG_INGESTION_BYTES_PER_SECOND = 16 * 1024 * 1024;
 
 /**
  * The containers of the monitoring stack under Compose (the seed's Prometheus, Grafana,
