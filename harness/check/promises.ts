@@ -10,6 +10,7 @@ import { parseDuration, formatDuration } from '../../assertions/duration.ts';
 import { resolveBinary } from '../stack/binaries.ts';
 import type { PromiseSpec } from '../spec/promise-spec.ts';
 import { FindingSink, type Finding } from './findings.ts';
+import { isMcpJob } from './seed.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
@@ -37,7 +38,6 @@ const configMs = (v: unknown, dflt: number): number => {
     return NaN;
   }
 };
-const isMcpJob = (job: string) => job === 'zen-coordinator' || job.startsWith('mcp-');
 
 export function checkPromises(i: PromiseCheckInput): Finding[] {
   const sink = new FindingSink('config against the promise (spec)');

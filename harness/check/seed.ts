@@ -23,6 +23,9 @@ export const JOB_OF_GROUP: Record<ServiceGroup, string> = {
   messaging: 'mcp-mqtt',
 };
 
+/** The jobs whose targets are the platform's own services: the coordinator and the MCP groups (mcp-*). */
+export const isMcpJob = (job: string | undefined): boolean => job === 'zen-coordinator' || (job?.startsWith('mcp-') ?? false);
+
 /** "infrastructure - PostgreSQL, Redis, Qdrant": the `service` label of each of its targets. */
 export const SEED_INFRASTRUCTURE_SERVICES = ['postgresql', 'redis', 'qdrant'] as const;
 

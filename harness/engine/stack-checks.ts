@@ -12,7 +12,7 @@ import { parseDuration, formatDuration } from '../../assertions/duration.ts';
 import type { ObservedSeries } from '../../assertions/evidence.ts';
 import type { ProbeResult } from '../../assertions/expectations.ts';
 import { openLogPipeline } from '../logs/open.ts';
-import { requiredScrapeJobs } from '../check/seed.ts';
+import { isMcpJob, requiredScrapeJobs } from '../check/seed.ts';
 import { HttpError } from '../../assertions/http-client.ts';
 import type { VectorSample } from '../../assertions/prometheus.ts';
 import { scaleQueryDurations } from '../../assertions/time-scale.ts';
@@ -137,9 +137,6 @@ export function seedJobsUp(): Check {
     },
   };
 }
-
-/** The jobs whose targets are the platform's own services (the coordinator and the MCP groups). */
-const isMcpJob = (job: string | undefined): boolean => job === 'zen-coordinator' || (job?.startsWith('mcp-') ?? false);
 
 /**
  * Every MCP job is scraped at the promised interval (spec.yml scrape.interval, the seed's
