@@ -86,6 +86,25 @@ export const FaultSpecSchema = z
       /** New series touched per /mcp request, so a big n is reached in few requests. */
       perRequest: z.number().int().positive().max(10_000).default(100),
     }),
+    z.object({
+      kind: z.literal('concurrency-limit'),
+      /** At most this many POST /mcp requests are processed at once; the rest queue (FIFO). Several: the smallest applies. */
+      workers: z.number().int().min(1).max(10_000),
+    }),
+    z.object({
+      kind: z.literal('metrics-undercount'),
+      /** Share of the POST /mcp requests left out of http_requests_total / _created and the duration histogram; seeded draw per request. */
+      share: z.number().min(0).max(1),
+    }),
+    z.object({
+      kind: z.literal('metrics-buckets'),
+      /** Upper bounds of http_request_duration_seconds while active (+Inf is implied). Several: the newest applies. */
+      buckets: z
+        .array(z.number().positive())
+        .min(1)
+        .max(40)
+        .refine((b) => b.every((x, i) => i === 0 || x > b[i - 1]!), 'buckets must be strictly increasing'),
+    }),
     z.object({ kind: z.literal('mqtt-disconnect') }),
     z.object({ kind: z.literal('dependency-failure') }),
   ])
@@ -214,6 +233,22 @@ export class FaultStore {
       if (fails) status ??= f.spec.status;
     }
     return status;
+  }
+
+  /**
+   * Whether this POST /mcp request is left out of the request metrics (metrics-undercount).
+   * Every active fault draws once per request, hit or not, so its stream advances the same.
+   */
+  unrecorded(): boolean {
+    let hit = false;
+    for (const f of this.of('metrics-undercount')) {
+      f.seen++;
+      if (f.rng.float() < f.spec.share) {
+        f.hits++;
+        hit = true;
+      }
+    }
+    return hit;
   }
 
   /** Resolves when every hang fault matching this request has been cleared (at once if none). */

@@ -22,13 +22,8 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   private readonly requests = new Counter({ name: 'http_requests_total', help: 'Total HTTP requests', labelNames: LABELS, registers: [this.registry] });
   private readonly created = new Gauge({ name: 'http_requests_created', help: 'Total HTTP requests (creation time of the series)', labelNames: LABELS, registers: [this.registry] });
-  private readonly duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency',
-    labelNames: LABELS,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
+  private durationBuckets: readonly number[] = DURATION_BUCKETS;
+  private duration = this.newDuration(DURATION_BUCKETS);
   /** Per-tool calls. session_id is empty (= absent in Prometheus) except under cardinality-explosion. */
   readonly toolCalls = new Counter({ name: 'mcp_tool_calls_total', help: 'MCP tool calls handled', labelNames: ['tool', 'session_id'], registers: [this.registry] });
   private readonly seen = new Set<string>();
@@ -46,6 +41,22 @@ export class ServiceMetrics {
     }
     this.requests.inc(labels);
     this.duration.observe(labels, seconds);
+  }
+
+  /**
+   * Re-registers http_request_duration_seconds with other buckets (the metrics-buckets fault;
+   * no argument: back to DURATION_BUCKETS). Its series restart from zero, which Prometheus
+   * reads as a counter reset. A no-op when the layout does not change.
+   */
+  setDurationBuckets(buckets: readonly number[] = DURATION_BUCKETS): void {
+    if (buckets.length === this.durationBuckets.length && buckets.every((b, i) => b === this.durationBuckets[i])) return;
+    this.registry.removeSingleMetric('http_request_duration_seconds');
+    this.durationBuckets = [...buckets];
+    this.duration = this.newDuration(this.durationBuckets);
+  }
+
+  private newDuration(buckets: readonly number[]): Histogram<(typeof LABELS)[number]> {
+    return new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request latency', labelNames: LABELS, buckets: [...buckets], registers: [this.registry] });
   }
 
   /** A counter whose value is read from elsewhere at scrape time (the broker's $SYS counts). */

@@ -15,6 +15,10 @@
  * http_request_duration_seconds, /metrics and /health included, as prometheus-fastapi-
  * instrumentator does by default (a scrape shows up in the next scrape). The `path` label is
  * the route (/mcp, /health, /metrics, or "other"), never the tool, to keep cardinality flat.
+ * Two faults make them lie on purpose: metrics-undercount leaves a share of the POST /mcp
+ * requests out (the log and /stats still count them: /stats is the truth), metrics-buckets
+ * swaps the histogram's bucket layout. concurrency-limit gives the service a fixed worker
+ * pool: the queueing counts in the duration, the latency applies from the start of processing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +30,7 @@ import { ServiceLogger, type Level } from './logfmt.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { MqttLink } from './mqtt-link.ts';
 import { logNormalMs, normalFrom, Rng } from './rng.ts';
+import { WorkerPool } from './worker-pool.ts';
 
 export const BASELINE_DRAWS = 4;
 export const MCP_PROTOCOL_VERSION = '2025-06-18';
@@ -59,6 +64,8 @@ export class FakeService {
   private readonly baseline: Rng;
   private readonly housekeepingRng: Rng;
   private readonly mqtt: MqttLink;
+  /** POST /mcp processing slots: unlimited unless a concurrency-limit fault is active. */
+  private readonly workers = new WorkerPool();
   private backend: Backend | undefined;
   private server: Server | undefined;
   private control: Server | undefined;
@@ -128,6 +135,7 @@ export class FakeService {
       mcpRequests: this.mcpRequests,
       baselineDraws: this.baseline.draws,
       hungRequests: this.hung,
+      workerPool: this.workers.state(),
       activeFaults: this.faults.list().length,
       mqtt: { connected: this.mqtt.connected, published: this.mqtt.published },
       backend: this.backend?.health(),
@@ -143,16 +151,28 @@ export class FakeService {
     // Drawn before anything can fail or wait, so the stream position is the request count.
     const draws = route === '/mcp' ? Array.from({ length: BASELINE_DRAWS }, () => this.baseline.float()) : [];
     const index = route === '/mcp' ? ++this.mcpRequests : 0;
+    const isMcpCall = route === '/mcp' && req.method === 'POST';
+    // metrics-undercount: decided on arrival, like the baseline draws, so it follows the arrival order.
+    const unrecorded = isMcpCall && this.faults.unrecorded();
     const requestId = sanitizeId(req.headers['x-request-id']) ?? `${this.spec.name}-${process.pid}-${++reqCounter}`;
     const done = (status: number, level: Level, fields: Record<string, string | number | undefined>) => {
       const seconds = (performance.now() - t0) / 1000;
-      this.metrics.observe(req.method ?? 'GET', route, status, seconds);
+      if (!unrecorded) this.metrics.observe(req.method ?? 'GET', route, status, seconds);
       const byStatus = (this.requestsByStatus[route] ??= {});
       byStatus[status] = (byStatus[status] ?? 0) + 1;
       this.log.log(level, { request_id: requestId, ...fields, status, duration: `${Math.round(seconds * 1000)}ms`, msg: fields.msg });
     };
     try {
-      if (route === '/mcp' && req.method === 'POST') return await this.handleMcp(req, res, { index, draws, requestId, t0, done });
+      if (isMcpCall) {
+        // concurrency-limit: the wait counts in the request's duration (the timer started at receipt).
+        const wait = this.workers.acquire();
+        if (wait) await wait;
+        try {
+          return await this.handleMcp(req, res, { index, draws, requestId, started: performance.now(), done });
+        } finally {
+          this.workers.release();
+        }
+      }
       if (route === '/health' && req.method === 'GET') {
         await this.parkIfHung('/health', undefined);
         const extra = this.faults.extraLatencyMs('/health', undefined);
@@ -195,7 +215,7 @@ export class FakeService {
   private async handleMcp(
     req: IncomingMessage,
     res: ServerResponse,
-    r: { index: number; draws: number[]; requestId: string; t0: number; done: (s: number, l: Level, f: Record<string, string | number | undefined>) => void },
+    r: { index: number; draws: number[]; requestId: string; started: number; done: (s: number, l: Level, f: Record<string, string | number | undefined>) => void },
   ): Promise<void> {
     const [uErr, uFlavour, u1, u2] = r.draws as [number, number, number, number];
     let msg: RpcMessage | undefined;
@@ -236,7 +256,8 @@ export class FakeService {
           : new RpcError(500, -32603, `unexpected exception: ${(e as Error).message}`);
       }
     }
-    const elapsed = performance.now() - r.t0;
+    // From the start of processing, so a request that queued for a worker still takes its latency.
+    const elapsed = performance.now() - r.started;
     if (targetMs > elapsed) await sleep(targetMs - elapsed);
 
     const isNotification = msg !== undefined && !failure && msg.id === undefined;
@@ -340,6 +361,18 @@ export class FakeService {
         return () => this.installMalformer();
       case 'log-burst':
         return this.startBurst(f, spec);
+      case 'concurrency-limit': {
+        // The smallest active limit applies; re-evaluated on every add and clear.
+        const apply = () => this.workers.setLimit(Math.min(...this.faults.of('concurrency-limit').map((c) => c.spec.workers)));
+        apply();
+        return apply;
+      }
+      case 'metrics-buckets': {
+        // The newest active layout applies; none left: the default buckets.
+        const apply = () => this.metrics.setDurationBuckets(this.faults.of('metrics-buckets').at(-1)?.spec.buckets);
+        apply();
+        return apply;
+      }
       default:
         return undefined;
     }
@@ -426,6 +459,8 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    // A request that waited for a worker may have lost its client meanwhile ('close' already fired).
+    if (req.destroyed) return reject(new Error('client closed the connection before the body ended'));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
