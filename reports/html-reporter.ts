@@ -6,13 +6,15 @@
  * of actions against observed alert state with fault windows shaded, each assertion with
  * its query, window, expectation, observed values and a chart, the alert-state timeline,
  * the notifications received, LogQL evidence as log lines, and component log tails when
- * something failed. Every text is escaped; secrets are redacted before rendering.
+ * something failed; for a capacity run, its steps and result (capacity-html.ts). Every
+ * text is escaped; secrets are redacted before rendering.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { AlertTransition, AssertionRecord, FaultWindow, RunEvent, StepPhase } from '../harness/events/run-events.ts';
 import type { Reporter } from '../harness/events/event-bus.ts';
 import type { ReceivedNotification } from '../harness/events/notification.ts';
+import { CAPACITY_CSS, renderCapacitySection } from './capacity-html.ts';
 import { logLineSeries, renderLineChart, renderTimeline, seriesFromObservations, type Band, type TimelineLane } from './charts.ts';
 import { escapeHtml as esc, formatAny, formatDuration, formatLabels, formatValue, stripAnsi, toMs, truncate, utcDateTime, clockTime } from './format.ts';
 import { assertionCounts, RunCollector, type ResultVerdict, type RunResult, type ScenarioResult } from './model.ts';
@@ -87,7 +89,7 @@ export function renderHtmlReport(r: RunResult, options: HtmlReporterOptions = {}
 <meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
 <meta name="referrer" content="no-referrer">
 <title>${esc(title)}</title>
-<style>${CSS}</style>
+<style>${CSS}${CAPACITY_CSS}</style>
 </head>
 <body>
 ${body}
@@ -224,6 +226,7 @@ function scenarioSection(s: ScenarioResult, si: number, r: RunResult, width: num
   );
   if (s.error) parts.push(`<p class="error-box"><b>${esc(s.verdict === 'error' ? 'Error' : 'Failure')}:</b> ${esc(s.error)}</p>`);
   if (s.skipReason) parts.push(`<p class="skip-box" data-skip-reason><b>Skipped:</b> ${esc(s.skipReason)}</p>`);
+  if (s.capacity) parts.push(renderCapacitySection(s.capacity, { chartWidth: width }));
 
   parts.push(`<h3>Timeline</h3>`);
   parts.push(`<figure class="timeline-fig">${scenarioTimeline(s, span, bands, width)}<figcaption>Actions, checks and alert states over time. Shaded: fault windows (${s.faultWindows.length ? s.faultWindows.map((f) => esc(f.label)).join('; ') : 'none'}).</figcaption></figure>`);

@@ -7,6 +7,7 @@ import type { RunEvent } from '../harness/events/run-events.ts';
 import type { Reporter } from '../harness/events/event-bus.ts';
 import { clockTime, formatDuration, formatLabels, stripAnsi, toMs } from './format.ts';
 import { scrubText } from './redact.ts';
+import { growthStepLine, loadStepLine, resultLine } from './capacity-format.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -99,6 +100,17 @@ export class ListReporter implements Reporter {
         const names = [...new Set(p.alerts.map((a) => a.labels.alertname ?? '?'))].join(', ');
         const style: Style = p.status === 'firing' ? 'magenta' : 'green';
         return [`${time(event.notification.receivedAt)}    ${c(style, '✉')} notification ${p.status} to ${p.receiver}: ${names} (${p.alerts.length} alert${p.alerts.length === 1 ? '' : 's'})`];
+      }
+      case 'capacity-step': {
+        const st = event.step;
+        const ok = st.kind === 'load' ? st.slo.ok : st.ok;
+        const line = st.kind === 'load' ? loadStepLine(st) : growthStepLine(st);
+        return [`${time(st.endedAt)}    ${c(ok ? 'green' : 'red', '▸')} ${clean(line)}`];
+      }
+      case 'capacity-result': {
+        const r = event.result;
+        const pass = r.verdict === 'pass';
+        return [`    ${c(['bold', pass ? 'green' : 'red'], pass ? '✔' : '✘')} ${c('bold', clean(resultLine(r)))}`];
       }
       case 'scenario-end': {
         const verdict = event.verdict.toUpperCase();

@@ -6,6 +6,8 @@ import type {
   ActionRecord,
   AlertTransition,
   AssertionRecord,
+  CapacityResult,
+  CapacityStep,
   FaultWindow,
   RunEvent,
   RunInfo,
@@ -41,6 +43,13 @@ export interface ScenarioResult {
   logTails?: Record<string, string>;
   /** The last progress message seen (what it was waiting for when it stopped). */
   lastProgress?: { message: string; waitingFor?: string; until?: string; at: string };
+  /** A capacity run's numbers: its load or growth steps, in arrival order, and its result. */
+  capacity?: ScenarioCapacity;
+}
+
+export interface ScenarioCapacity {
+  steps: CapacityStep[];
+  result?: CapacityResult;
 }
 
 export interface RunResult {
@@ -104,6 +113,12 @@ export class RunCollector {
       case 'notification':
         this.scenario(event.scenario).notifications.push(redactDeep(event.notification));
         return;
+      case 'capacity-step':
+        this.capacity(event.scenario).steps.push(redactDeep(event.step));
+        return;
+      case 'capacity-result':
+        this.capacity(event.scenario).result = redactDeep(event.result);
+        return;
       case 'scenario-end': {
         const s = this.scenario(event.scenario);
         s.verdict = event.verdict;
@@ -156,6 +171,11 @@ export class RunCollector {
     this.scenarios.push(s);
     this.current.set(name, s);
     return s;
+  }
+
+  private capacity(name: string): ScenarioCapacity {
+    const s = this.scenario(name);
+    return (s.capacity ??= { steps: [] });
   }
 
   /** The running (or else latest) entry for a name; events for a scenario that never began get one. */

@@ -1,8 +1,9 @@
 /**
  * The contract of `results.json`, as data a consumer (CI, a dashboard, a diff between
  * nights) can check: the schema version, the summary, the run, and per scenario its
- * verdict, actions, assertions with evidence, alert transitions, notifications and fault
- * windows. Extra fields are allowed (additive changes keep the version).
+ * verdict, actions, assertions with evidence, alert transitions, notifications, fault
+ * windows and, for a capacity run, its steps and result. Extra fields are allowed
+ * (additive changes keep the version).
  */
 import { z } from 'zod';
 import { RESULTS_SCHEMA_VERSION } from './json-reporter.ts';
@@ -28,6 +29,13 @@ const notification = z.looseObject({
   payload: z.looseObject({ receiver: z.string(), status: z.enum(['firing', 'resolved']), alerts: z.array(z.looseObject({ status: z.enum(['firing', 'resolved']), labels: z.record(z.string(), z.string()), annotations: z.record(z.string(), z.string()) })) }),
 });
 
+/** A capacity run's records: only what every consumer relies on is checked; the rest is the load tool's and the monitoring's numbers. */
+const capacityStep = z.looseObject({ kind: z.enum(['load', 'growth']), index: z.number().int().min(0), startedAt: iso, endedAt: iso.optional() });
+const capacity = z.looseObject({
+  steps: z.array(capacityStep),
+  result: z.looseObject({ target: z.string(), verdict: z.enum(['pass', 'fail']), summary: z.string(), knee: z.number().optional(), minRate: z.number().optional() }).optional(),
+});
+
 const scenario = z.looseObject({
   name: z.string(),
   title: z.string(),
@@ -40,6 +48,7 @@ const scenario = z.looseObject({
   alertTransitions: z.array(z.looseObject({ alertname: z.string(), labels: z.record(z.string(), z.string()), state: z.enum(['pending', 'firing', 'inactive']), at: iso })),
   notifications: z.array(notification),
   faultWindows: z.array(z.looseObject({ label: z.string(), start: iso, end: iso.optional() })),
+  capacity: capacity.optional(),
 });
 
 const count = z.number().int().min(0);

@@ -6,6 +6,7 @@
 import type { Evidence } from '../../assertions/evidence.ts';
 import type { ConfigChange } from './config-change.ts';
 import type { ReceivedNotification } from './notification.ts';
+import type { CapacityResult, CapacityStep } from './capacity.ts';
 
 export interface ComponentInfo {
   name: string;
@@ -87,6 +88,8 @@ export type RunEvent =
   | { type: 'assertion'; scenario: string; assertion: AssertionRecord }
   | { type: 'alert-transition'; scenario: string; transition: AlertTransition }
   | { type: 'notification'; scenario: string; notification: ReceivedNotification }
+  | { type: 'capacity-step'; scenario: string; step: CapacityStep }
+  | { type: 'capacity-result'; scenario: string; result: CapacityResult }
   | {
       type: 'scenario-end';
       scenario: string;
@@ -103,3 +106,4 @@ export type RunEvent =
   | { type: 'run-end'; verdict: 'pass' | 'fail' | 'error' | 'skipped' | 'interrupted'; at: string; durationMs: number; runDir: string };
 
 export type { ConfigChange, ReceivedNotification };
+export type { CapacityGrowthStep, CapacityLoadStep, CapacityResult, CapacitySlo, CapacityStep, LatencyView } from './capacity.ts';

@@ -1,0 +1,112 @@
+/**
+ * What a capacity run adds to the event stream: one record per load step (the load tool's
+ * view beside the monitoring's), one per growth step of the monitoring stack itself, and
+ * the run's result (the knee or the headroom, judged against the SLO and --min-rate).
+ * Pass/fail lives in ordinary `assertion` events; these records are the numbers to draw.
+ */
+
+/** Latency percentiles in ms, as one side (the load tool or the monitoring) saw them. */
+export interface LatencyView {
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface CapacitySlo {
+  /** p99 latency limit, ms. */
+  p99Ms?: number;
+  /** Largest acceptable failed share, 0..1. */
+  errorRatio?: number;
+}
+
+/** One constant-rate load step: what the load tool measured and what the monitoring showed for the same window. */
+export interface CapacityLoadStep {
+  kind: 'load';
+  index: number;
+  offeredRate: number;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  load: {
+    engine: 'vegeta' | 'k6';
+    requests: number;
+    /** Achieved send rate, requests/s. */
+    achievedRate: number;
+    /** Successful responses/s. */
+    throughput: number;
+    /** Requests that got no response (timeout, refused): the monitoring may or may not have counted them. */
+    noResponse: number;
+    /** Requests answered with a 5xx. */
+    serverErrors: number;
+    /** Failed share: no response, or a status outside 2xx/3xx. */
+    errorRatio: number;
+    latencyMs: LatencyView;
+  };
+  /** The monitoring's view of the same window; a field is absent when its query returned nothing. */
+  monitoring: {
+    requests?: number;
+    serverErrors?: number;
+    errorRatio?: number;
+    /** histogram_quantile(q, …) over the step, ms. */
+    quantileMs?: number;
+    quantile: number;
+    /** The interval the bucket layout allows for that estimate, given the load tool's own latencies, ms. */
+    quantileBoundMs?: [number, number];
+    maxScrapeSeconds?: number;
+    scrapeTimeoutSeconds?: number;
+    /** Alerts firing at the step's end. */
+    firing: string[];
+  };
+  slo: { ok: boolean; breaches: string[] };
+}
+
+/** One growth step of the monitoring stack: more targets and series than today, and its guarantees at that size. */
+export interface CapacityGrowthStep {
+  kind: 'growth';
+  index: number;
+  startedAt: string;
+  endedAt: string;
+  /** Scrape targets Prometheus had, the fleet included. */
+  targets: number;
+  /** Samples per scrape over all targets (the series Prometheus ingests each interval). */
+  series: number;
+  /** The same as a multiple of today's fleet (16 services + coordinator at their current volume). */
+  multipleOfToday: { targets: number; series: number };
+  maxScrapeSeconds: number;
+  scrapeTimeoutSeconds: number;
+  maxRuleEvalSeconds: number;
+  ruleIntervalSeconds: number;
+  /** Samples Prometheus refused or dropped during the step (out of order, sample limit, …). */
+  droppedSamples: number;
+  /** The slowest dashboard query, ms, against the stated limit. */
+  maxDashboardQueryMs: number;
+  dashboardQueryLimitMs: number;
+  ok: boolean;
+  breaches: string[];
+}
+
+export type CapacityStep = CapacityLoadStep | CapacityGrowthStep;
+
+export interface CapacityResult {
+  /** The service, group, "fleet" or "monitoring". */
+  target: string;
+  mode: 'auto' | 'stages';
+  slo: CapacitySlo;
+  /** Load: the highest offered rate at which the SLO held (req/s); absent when no step held it. */
+  knee?: number;
+  /** Load: the lowest offered rate at which the SLO broke. */
+  firstBreach?: number;
+  /** The gate the user set; the run fails when the knee is below it. */
+  minRate?: number;
+  /** Growth: the largest size at which every guarantee held, as a multiple of today. */
+  headroom?: { targets: number; series: number; multipleOfToday: { targets: number; series: number } };
+  /** Growth: the first size at which a guarantee broke, and which. */
+  breakingPoint?: { targets: number; series: number; breaches: string[] };
+  /** Growth: the first size at which a scrape exceeded its timeout (or failed), on this machine. */
+  scrapeTimeoutAt?: { targets: number; series: number; maxScrapeSeconds: number; timeoutSeconds: number };
+  verdict: 'pass' | 'fail';
+  /** One line a release manager can read. */
+  summary: string;
+}
