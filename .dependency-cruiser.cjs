@@ -10,7 +10,7 @@ const LAYERS = [
   ['harness/render', 'harness/process'],
   ['harness/stack'],
   ['harness/check', 'harness/logs', 'harness/chaos', 'harness/load'],
-  ['harness/engine', 'harness/mutate'],
+  ['harness/engine', 'harness/mutate', 'harness/capacity'],
   ['scenarios'],
 ];
 const esc = (s) => s.replace(/[/.]/g, '\\$&');

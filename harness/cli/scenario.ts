@@ -21,7 +21,8 @@ import { exitCodeOf, installSignalHandlers, interruptedBy, onShutdown, runCleanu
 import { UsageError } from '../lib/errors.ts';
 import { assertLoadable } from '../check/run.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
-import { createReporters, parseReporterList, REPORTER_NAMES, REPORTERS, type ReporterName } from '../../reports/registry.ts';
+import { createReporters, REPORTER_NAMES } from '../../reports/registry.ts';
+import { reporterOption } from './reporter-option.ts';
 
 interface ScenarioOptions {
   list?: boolean;
@@ -61,13 +62,6 @@ async function reuseRunningStack(offset: number, o: ScenarioOptions): Promise<En
   console.log(`Reusing the running stack at port offset ${offset} (run folder ${env.stack.runDir}, seed ${env.seed}, time scale ${env.stack.config.timeScale})`);
   onShutdown(() => env.stop().then(() => {}));
   return env;
-}
-
-function reporterOption(value: string | undefined): ReporterName[] {
-  if (value === undefined) return [...REPORTER_NAMES];
-  const { names, unknown } = parseReporterList(value);
-  if (unknown.length || !names.length) throw new UsageError(`unknown reporter${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ') || '(none given)'}`, { field: '--reporter', fix: `a comma-separated list of: ${REPORTER_NAMES.map((n) => `${n} (${REPORTERS[n].describe})`).join(', ')}` });
-  return names;
 }
 
 async function main(names: string[], o: ScenarioOptions): Promise<void> {

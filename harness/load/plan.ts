@@ -60,6 +60,8 @@ const mixSchema = z.strictObject({
   tool: z.string(must('a tool name')).min(1, 'must be a tool name'),
   weight,
   args: z.record(z.string(), z.json()).optional(),
+  /** Index into `targets`: this call goes only there (a tool only one of the targets has). Default: the drawn target. */
+  target: z.number(must('a target index')).int('must be a whole number').min(0, 'must be a target index from 0').optional(),
 });
 
 export const loadPlanSchema = z.strictObject({
@@ -73,6 +75,10 @@ export const loadPlanSchema = z.strictObject({
     })
     .optional(),
   seed: z.number(must('a number')).int('must be an integer'),
+}).superRefine((plan, ctx) => {
+  plan.requestMix.forEach((m, i) => {
+    if (m.target !== undefined && m.target >= plan.targets.length) ctx.addIssue({ code: 'custom', path: ['requestMix', i, 'target'], message: `must be a target index below ${plan.targets.length}` });
+  });
 });
 
 export type LoadPlan = z.output<typeof loadPlanSchema>;
@@ -86,6 +92,7 @@ const FIXES: Record<string, string> = {
   weight: 'give a positive relative weight, e.g. 1',
   tool: 'name the MCP tool to call, e.g. "run_command"',
   args: 'give the tool arguments as a JSON object, e.g. { "command": "ls" }',
+  target: 'give the index of one of the plan\'s targets (0 for the first), or leave it out',
   stages: 'e.g. stages: [{ rate: 100, duration: "20s" }]',
   targets: 'e.g. targets: [{ url: "http://127.0.0.1:7001/mcp", weight: 1 }]',
   requestMix: 'e.g. requestMix: [{ tool: "run_command", weight: 1 }]',
@@ -166,8 +173,10 @@ export function* stageRequests(plan: LoadPlan, stage: number): Generator<Planned
   const params = plan.requestMix.map(paramsJson);
   let id = plan.stages.slice(0, stage).reduce((a, x) => a + stageRequestCount(x), 0);
   for (let i = stageRequestCount(s); i > 0; i--) {
-    const targetIndex = rng.weighted(targetWeights);
+    // Both draws happen for every request, so a pinned target does not shift the stream.
+    const drawnTarget = rng.weighted(targetWeights);
     const mixIndex = rng.weighted(mixWeights);
+    const targetIndex = plan.requestMix[mixIndex]!.target ?? drawnTarget;
     id++;
     yield {
       id,

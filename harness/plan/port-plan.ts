@@ -21,7 +21,8 @@ export type ComponentName =
   | 'postgres-exporter'
   | 'redis-exporter'
   | 'alert-receiver'
-  | 'harness-control';
+  | 'harness-control'
+  | 'capacity-targets';
 
 export interface ComponentPort {
   /** Host port on 127.0.0.1, before the offset. */
@@ -49,6 +50,7 @@ export const COMPONENT_PORTS: Record<ComponentName, ComponentPort> = {
   'alert-receiver': { port: 7040, composeHost: 'alert-receiver', containerPort: 9095, description: "The harness's Alertmanager webhook receiver" },
   victorialogs: { port: 7044, composeHost: 'victorialogs', containerPort: 9428, description: 'VictoriaLogs (logs DB; the permissive stack)' },
   otelcol: { port: 7045, composeHost: 'otelcol', containerPort: 8888, description: "OpenTelemetry Collector (log shipping; its own metrics on this port)" },
+  'capacity-targets': { port: 7046, composeHost: 'capacity-targets', containerPort: 7046, description: 'Virtual scrape targets, only while `capacity --target monitoring` grows the stack' },
   'harness-control': { port: 7043, composeHost: 'harness-control', containerPort: 7043, description: "A running stack's control port, for `scenario --reuse`" },
 };
 

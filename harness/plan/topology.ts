@@ -69,7 +69,8 @@ export function buildTopology(opts: { offset: number; runDir: string }): Topolog
 export function plannedPorts(t: Topology, opts: { services: boolean; except?: readonly ComponentName[] }): PlannedPort[] {
   const ports: PlannedPort[] = [];
   for (const [name, c] of Object.entries(t.component)) {
-    if (name === 'grafana' || name === 'harness-control') continue; // grafana: not started natively; control: only by `stack up`
+    // grafana: not started natively; control: only by `stack up`; capacity targets: only by `capacity --target monitoring`.
+    if (name === 'grafana' || name === 'harness-control' || name === 'capacity-targets') continue;
     if (opts.except?.includes(name as ComponentName)) continue;
     ports.push({ port: c.port, owner: name });
     for (const [k, v] of Object.entries(c.extra)) ports.push({ port: v, owner: `${name} ${k}` });

@@ -50,10 +50,29 @@ export const promiseSpecSchema = z.strictObject({
     /** The pipeline ingests at least this rate without loss. */
     ingestionRate: bytes,
   }),
-  dashboard: z.strictObject({ uid: z.string().min(1), panels: z.array(z.string().min(1)).min(1) }),
+  dashboard: z.strictObject({
+    uid: z.string().min(1),
+    panels: z.array(z.string().min(1)).min(1),
+    /** Every panel's query answers within this, also as the stack grows (capacity --target monitoring). */
+    queryWithin: duration.optional(),
+  }),
+  /** The request-duration histogram's bucket bounds, seconds: they set how closely histogram_quantile may track the truth. */
+  histogram: z
+    .strictObject({
+      buckets: z
+        .array(z.number().positive())
+        .min(1)
+        .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]!), 'bucket bounds must be strictly increasing'),
+    })
+    .optional(),
 });
 
 export type PromiseSpecData = z.infer<typeof promiseSpecSchema>;
+
+/** Python prometheus_client's default buckets (the seed's services are FastAPI with prometheus_client). */
+export const SEED_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** No number in the seed: a dashboard that takes longer than this to draw is not one an on-call engineer can use. */
+export const DEFAULT_DASHBOARD_QUERY_WITHIN = '2s';
 
 /** The seed's numbers (monitoring-stack.md), for a folder without a spec.yml. */
 export const SEED_SPEC: PromiseSpecData = {
@@ -67,7 +86,8 @@ export const SEED_SPEC: PromiseSpecData = {
     HighLatency: { firesWithin: '10m45s', severity: 'warning', receiver: 'mcp-oncall', threshold: 1, quantile: 0.95, labels: ['service'] },
   },
   logs: { ingestionRate: '16MiB' },
-  dashboard: { uid: 'mcp-overview', panels: ['Service Health Status', 'Request Rate', 'Response Time (p95)', 'Error Rate', 'Infrastructure Metrics', 'MQTT Activity', 'Live Error Logs'] },
+  dashboard: { uid: 'mcp-overview', panels: ['Service Health Status', 'Request Rate', 'Response Time (p95)', 'Error Rate', 'Infrastructure Metrics', 'MQTT Activity', 'Live Error Logs'], queryWithin: DEFAULT_DASHBOARD_QUERY_WITHIN },
+  histogram: { buckets: SEED_DURATION_BUCKETS },
 };
 
 /** A loaded spec: the data, where it came from, and the numbers in milliseconds and bytes. */
@@ -97,6 +117,14 @@ export class PromiseSpec {
 
   get ingestionBytesPerSecond(): number {
     return parseBytes(this.data.logs.ingestionRate);
+  }
+
+  get durationBucketsSeconds(): number[] {
+    return this.data.histogram?.buckets ?? SEED_DURATION_BUCKETS;
+  }
+
+  get dashboardQueryWithinMs(): number {
+    return parseDuration(this.data.dashboard.queryWithin ?? DEFAULT_DASHBOARD_QUERY_WITHIN);
   }
 
   alert(name: string): PromiseSpecData['alerts'][string] | undefined {

@@ -1,0 +1,204 @@
+/**
+ * The monitoring stack under growth: virtual scrape targets (one in-process server, many
+ * target label sets) added in doublings of today's fleet, each exposing more series as it
+ * grows, until one of the stack's guarantees breaks: scrapes within their timeout, rule
+ * evaluation within its interval, no dropped samples, and the dashboard drawn within the
+ * promised time. Reports the headroom as a multiple of today's fleet and its volume.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunEvent, ActionRecord, FaultWindow } from '../events/run-events.ts';
+import type { CapacityGrowthStep, CapacityResult } from '../events/capacity.ts';
+import type { EnvironmentHandle } from '../stack/handles.ts';
+import type { PromiseSpec } from '../spec/promise-spec.ts';
+import { asVector, type PrometheusClient } from '../../assertions/prometheus.ts';
+import { PrometheusClient as Prom } from '../../assertions/prometheus.ts';
+import { VirtualTargets } from '../../fake-services/virtual-targets.ts';
+import { prometheusConfigEdit } from '../chaos/prometheus-config-edit.ts';
+import { dashboardPromQueries, timeDashboard } from './dashboard-timer.ts';
+
+export interface GrowthOptions {
+  env: EnvironmentHandle;
+  emit: (e: RunEvent) => void;
+  scenario: string;
+  timeScale: number;
+  spec: PromiseSpec;
+  signal: AbortSignal;
+  workDir: string;
+  maxDurationMs: number;
+  /** Never grow past this many series per scrape interval (memory guard). */
+  maxSeries?: number;
+  maxSteps?: number;
+  /** Fail the run when the series headroom is below this multiple of today. */
+  minHeadroom?: number;
+}
+
+export const VIRTUAL_JOB = 'capacity-virtual';
+const iso = (ms = Date.now()) => new Date(ms).toISOString();
+const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((r) => { const t = setTimeout(r, ms); signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true }); });
+
+async function scalar(prom: PrometheusClient, expr: string): Promise<number | undefined> {
+  const v = asVector(await prom.instantQuery(expr));
+  return v.length && Number.isFinite(v[0]!.value) ? v[0]!.value : undefined;
+}
+
+function parseSeconds(d: string | undefined): number | undefined {
+  const m = d ? /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(d) : null;
+  return m ? Number(m[1]) * { ms: 0.001, s: 1, m: 60 }[m[2] as 'ms'] : undefined;
+}
+
+export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'pass' | 'fail' | 'interrupted'; result: CapacityResult }> {
+  const t0 = Date.now();
+  const prom = new Prom(o.env.stack.url('prometheus'));
+  const intervalMs = o.spec.scrapeIntervalMs * o.timeScale;
+  const maxSeries = o.maxSeries ?? 3_000_000;
+  const maxSteps = o.maxSteps ?? 12;
+  let seq = 0;
+  let failed = false;
+  const windows: FaultWindow[] = [];
+  const action = (kind: string, title: string, params: Record<string, unknown>): ActionRecord => {
+    const a: ActionRecord = { id: `a${++seq}`, phase: 'method', kind, title, target: 'monitoring', params, startedAt: iso() };
+    o.emit({ type: 'action-begin', scenario: o.scenario, action: a });
+    return a;
+  };
+  const endAction = (a: ActionRecord, error?: string) => o.emit({ type: 'action-end', scenario: o.scenario, action: { ...a, endedAt: iso(), ...(error ? { error } : {}) } });
+  const assertion = (title: string, ok: boolean, message: string, expectation: string, query = '(growth step readings)') => {
+    const at = iso();
+    if (!ok) failed = true;
+    o.emit({ type: 'assertion', scenario: o.scenario, assertion: { id: `g${++seq}`, phase: 'method', kind: 'once', title, verdict: ok ? 'pass' : 'fail', message, startedAt: at, endedAt: at, evidence: { query, language: 'promql', evaluatedAt: [at], expectation, observed: [{ at, ok, value: {} }], verdict: ok ? 'pass' : 'fail', reason: message } } });
+  };
+
+  o.emit({ type: 'scenario-begin', scenario: o.scenario, title: 'Capacity of the monitoring stack', description: `Virtual scrape targets in doublings of today's fleet, each exposing more series as it grows, until a guarantee breaks: scrapes within their timeout, rule evaluation within its interval, no dropped samples, the dashboard within ${o.spec.dashboardQueryWithinMs / 1000} s.`, at: iso(t0) });
+  o.emit({ type: 'phase', scenario: o.scenario, phase: 'method', at: iso() });
+
+  const port = o.env.stack.topology.component['capacity-targets'].port;
+  const targets = new VirtualTargets();
+  const sdFile = join(o.env.stack.runDir, 'capacity-targets.json');
+  const writeTargets = (n: number) => writeFileSync(sdFile, JSON.stringify(Array.from({ length: n }, (_, i) => ({ targets: [`127.0.0.1:${port}`], labels: { __metrics_path__: `/targets/${i}/metrics`, vtarget: String(i) } }))));
+  writeTargets(0);
+  let edit: unknown;
+  const editParams = { scrapeConfigs: [{ job_name: VIRTUAL_JOB, file_sd_configs: [{ files: [sdFile], refresh_interval: '5s' }] }] };
+  const steps: CapacityGrowthStep[] = [];
+  let interrupted = false;
+  try {
+    await targets.start(port);
+    const a = action('config-edit', prometheusConfigEdit.describe(editParams), { job: VIRTUAL_JOB, file: sdFile });
+    edit = await prometheusConfigEdit.inject({ env: o.env }, editParams);
+    windows.push({ label: `virtual targets (job ${VIRTUAL_JOB})`, start: iso() });
+    endAction(a);
+
+    // Today: the fleet as it runs, after two scrapes.
+    await sleep(intervalMs * 2 + 500, o.signal);
+    const todayTargets = (await scalar(prom, 'count(up{service!=""})')) ?? 17;
+    const todaySeries = (await scalar(prom, 'sum(scrape_samples_scraped{service!=""})')) ?? 0;
+    const perTarget = Math.max(1, Math.round(todaySeries / todayTargets));
+    const dashboard = dashboardPromQueries(o.env.stack.config.files.grafanaProvisioning, o.spec.data.dashboard.uid);
+    const limitMs = o.spec.dashboardQueryWithinMs;
+    let firstBreak: CapacityGrowthStep | undefined;
+    let lastGood: CapacityGrowthStep | undefined;
+    let scrapeBreak: CapacityGrowthStep | undefined;
+    let stopReason = '';
+
+    for (let k = 0; k < maxSteps; k++) {
+      if (o.signal.aborted) {
+        interrupted = true;
+        break;
+      }
+      const m = 2 ** k;
+      const virtual = todayTargets * (m - 1);
+      const seriesEach = perTarget * m;
+      const planned = todaySeries + virtual * seriesEach;
+      if (planned > maxSeries) {
+        stopReason = `the next size (${planned} series) is over the cap of ${maxSeries}`;
+        break;
+      }
+      if (Date.now() - t0 + intervalMs * 8 > o.maxDurationMs) {
+        stopReason = `--max-duration ${o.maxDurationMs / 1000} s reached`;
+        break;
+      }
+      const startedAt = Date.now();
+      const act = action('grow', `grow to ${todayTargets + virtual} targets, ${virtual} virtual with ${seriesEach} series each (×${m} today)`, { virtualTargets: virtual, seriesPerTarget: seriesEach });
+      targets.setSeriesPerTarget(seriesEach);
+      writeTargets(virtual);
+      // Until Prometheus has discovered them all (file SD: a file watch, else its refresh).
+      const deadline = Date.now() + 30_000 + intervalMs * 4;
+      while (!o.signal.aborted && ((await prom.targets('active', VIRTUAL_JOB)).activeTargets.length !== virtual) && Date.now() < deadline) await sleep(200, o.signal);
+      // One interval for the new targets' first scrapes, then three to measure.
+      await sleep(intervalMs * 4 + 200, o.signal);
+      endAction(act);
+      if (o.signal.aborted) {
+        interrupted = true;
+        break;
+      }
+      const w = `${Math.round(intervalMs * 3)}ms`;
+      const vt = `job="${VIRTUAL_JOB}"`;
+      const [maxScrapeVirtual, maxScrapeFleet, minUpVirtual, minUpFleet, series, ruleEval, ruleInterval, droppedCounters, failedScrapes, dash, timeouts] = await Promise.all([
+        scalar(prom, `max(max_over_time(scrape_duration_seconds{${vt}}[${w}]))`),
+        scalar(prom, `max(max_over_time(scrape_duration_seconds{service!=""}[${w}]))`),
+        scalar(prom, `min(min_over_time(up{${vt}}[${w}]))`),
+        scalar(prom, `min(min_over_time(up{service!=""}[${w}]))`),
+        scalar(prom, 'sum(scrape_samples_scraped)'),
+        scalar(prom, `max(max_over_time(prometheus_rule_group_last_duration_seconds[${w}]))`),
+        scalar(prom, 'min(prometheus_rule_group_interval_seconds)'),
+        scalar(prom, `sum(increase({__name__=~"prometheus_target_scrapes_(sample_out_of_order|sample_duplicate_timestamp|sample_out_of_bounds|exceeded_sample_limit)_total"}[${w}]))`),
+        scalar(prom, `sum(count_over_time(up{${vt}}[${w}])) - sum(sum_over_time(up{${vt}}[${w}]))`),
+        timeDashboard(prom, dashboard),
+        prom.targets('active'),
+      ]);
+      const timeoutSeconds = Math.min(...timeouts.activeTargets.map((t) => parseSeconds(t.scrapeTimeout)).filter((v): v is number => v !== undefined));
+      const maxScrapeSeconds = Math.max(maxScrapeVirtual ?? 0, maxScrapeFleet ?? 0);
+      const droppedSamples = Math.round((droppedCounters ?? 0) + (failedScrapes ?? 0) * seriesEach);
+      const scrapeOk = maxScrapeSeconds < timeoutSeconds && (virtual === 0 || minUpVirtual === 1) && minUpFleet === 1;
+      const breaches: string[] = [];
+      if (!scrapeOk) breaches.push(`scrape ${maxScrapeSeconds.toFixed(3)} s of a ${timeoutSeconds} s timeout${minUpVirtual === 0 || minUpFleet === 0 ? ', scrapes failed' : ''}`);
+      if (ruleEval !== undefined && ruleInterval !== undefined && !(ruleEval < ruleInterval)) breaches.push(`rule evaluation ${ruleEval.toFixed(3)} s of a ${ruleInterval} s interval`);
+      if (droppedSamples > 0) breaches.push(`${droppedSamples} samples dropped`);
+      if (dash.maxMs > limitMs || dash.failures.length) breaches.push(`dashboard ${Math.round(dash.maxMs)} ms (${dash.slowest}) of ${limitMs} ms${dash.failures.length ? `; failed: ${dash.failures.join('; ')}` : ''}`);
+      const totalTargets = todayTargets + virtual;
+      const totalSeries = series ?? planned;
+      const step: CapacityGrowthStep = {
+        kind: 'growth', index: k, startedAt: iso(startedAt), endedAt: iso(), targets: totalTargets, series: totalSeries,
+        multipleOfToday: { targets: +(totalTargets / todayTargets).toFixed(2), series: +(totalSeries / Math.max(1, todaySeries)).toFixed(2) },
+        maxScrapeSeconds, scrapeTimeoutSeconds: timeoutSeconds, maxRuleEvalSeconds: ruleEval ?? 0, ruleIntervalSeconds: ruleInterval ?? 0, droppedSamples,
+        maxDashboardQueryMs: Math.round(dash.maxMs), dashboardQueryLimitMs: limitMs, ok: breaches.length === 0, breaches,
+      };
+      steps.push(step);
+      o.emit({ type: 'capacity-step', scenario: o.scenario, step });
+      if (k === 0) assertion("today's fleet holds every guarantee of the monitoring stack", step.ok, step.ok ? `${totalTargets} targets, ${totalSeries} series: slowest scrape ${maxScrapeSeconds.toFixed(3)} s of ${timeoutSeconds} s, rules ${(ruleEval ?? 0).toFixed(3)} s, dashboard ${Math.round(dash.maxMs)} ms` : breaches.join('; '), 'scrapes within their timeout, rules within their interval, no dropped samples, the dashboard within its promised time');
+      if (step.ok) lastGood = step;
+      else firstBreak ??= step;
+      if (!scrapeOk) {
+        scrapeBreak = step;
+        stopReason = 'scrapes exceeded their timeout';
+        break;
+      }
+    }
+    if (!stopReason && !interrupted) stopReason = `step limit (${maxSteps}) reached`;
+    const headroom = lastGood ? { targets: lastGood.targets, series: lastGood.series, multipleOfToday: lastGood.multipleOfToday } : undefined;
+    const summary =
+      (headroom ? `headroom ×${headroom.multipleOfToday.series} today's series (${headroom.series}) and ×${headroom.multipleOfToday.targets} its targets (${headroom.targets}) with every guarantee held` : "today's fleet already breaks a guarantee") +
+      (firstBreak ? `; first break at ${firstBreak.targets} targets, ${firstBreak.series} series: ${firstBreak.breaches.join('; ')}` : '') +
+      (scrapeBreak ? `; scrapes first exceeded their timeout at ${scrapeBreak.targets} targets, ${scrapeBreak.series} series (${scrapeBreak.maxScrapeSeconds.toFixed(3)} s of ${scrapeBreak.scrapeTimeoutSeconds} s)` : `; scrapes stayed within their timeout (${stopReason})`);
+    if (o.minHeadroom !== undefined) assertion(`series headroom at least ×${o.minHeadroom} today's`, (headroom?.multipleOfToday.series ?? 0) >= o.minHeadroom, summary, `every guarantee holds at ${o.minHeadroom} × today's series`);
+    const result: CapacityResult = {
+      target: 'monitoring', mode: 'auto', slo: {},
+      ...(headroom ? { headroom } : {}),
+      ...(firstBreak ? { breakingPoint: { targets: firstBreak.targets, series: firstBreak.series, breaches: firstBreak.breaches } } : {}),
+      ...(scrapeBreak ? { scrapeTimeoutAt: { targets: scrapeBreak.targets, series: scrapeBreak.series, maxScrapeSeconds: scrapeBreak.maxScrapeSeconds, timeoutSeconds: scrapeBreak.scrapeTimeoutSeconds } } : {}),
+      verdict: failed || interrupted ? 'fail' : 'pass',
+      summary,
+    };
+    o.emit({ type: 'capacity-result', scenario: o.scenario, result });
+    return { verdict: interrupted ? 'interrupted' : failed ? 'fail' : 'pass', result };
+  } finally {
+    writeTargets(0);
+    if (edit !== undefined) {
+      const a = { ...action('clear', 'put the rendered Prometheus config back, POST /-/reload', {}), phase: 'rollback' as const };
+      await prometheusConfigEdit.clear({ env: o.env }, editParams, edit).catch(() => {});
+      endAction(a);
+    }
+    await targets.stop();
+    for (const w of windows) w.end ??= iso();
+    o.emit({ type: 'scenario-end', scenario: o.scenario, verdict: interrupted || o.signal.aborted ? 'interrupted' : failed ? 'fail' : 'pass', at: iso(), durationMs: Date.now() - t0, faultWindows: windows });
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Whether the monitoring told the truth about one load step: its request and error counts
+ * against the load tool's, its quantile estimate against the bound the promised bucket
+ * layout allows, and its scrapes within their timeout. Pure: readings in, findings out.
+ */
+import type { LoadStepOutcome } from './load-step.ts';
+import type { MonitoringReading } from './monitoring-view.ts';
+import { quantileBound } from './quantile-bound.ts';
+
+export interface TruthFinding {
+  title: string;
+  verdict: 'pass' | 'fail' | 'skipped';
+  message: string;
+  query: string;
+  expectation: string;
+  observed: Record<string, unknown>;
+}
+
+export interface StepTruthInput {
+  rate: number;
+  load: LoadStepOutcome;
+  reading: MonitoringReading;
+  queries: { requests: string; serverErrors: string; quantile: string; scrape: string; up: string };
+  quantile: number;
+  /** The promised bucket layout (spec.yml `histogram.buckets`), seconds. */
+  bucketsSeconds: readonly number[];
+  /** Whether the load tool's numbers held the SLO at this step. */
+  sloHeld: boolean;
+  /** Requests of the previous step with no response: the service may count them now. */
+  carriedOver: number;
+}
+
+const verdictOf = (ok: boolean): 'pass' | 'fail' => (ok ? 'pass' : 'fail');
+
+/** Counts must match exactly, except requests that got no response (counted by the service later, or never). */
+function countFinding(what: string, title: string, loadCount: number, seen: number | undefined, i: StepTruthInput, query: string): TruthFinding {
+  const slackBelow = i.load.load.noResponse;
+  const slackAbove = i.carriedOver;
+  const range = slackBelow || slackAbove ? `${loadCount - slackBelow}..${loadCount + slackAbove}` : `${loadCount}`;
+  const expectation = `the increment over the step equals the load tool's ${what} (${range}; requests that got no response may or may not be counted)`;
+  if (seen === undefined) return { title, verdict: 'fail', message: `Prometheus has no ${what} for the step: the monitoring went blind (the load tool counted ${loadCount})`, query, expectation, observed: { load: loadCount } };
+  const ok = seen >= loadCount - slackBelow && seen <= loadCount + slackAbove;
+  const diff = seen - loadCount;
+  return { title, verdict: verdictOf(ok), message: ok ? `Prometheus counted ${seen}, the load tool ${loadCount}` : `Prometheus counted ${seen}, the load tool ${loadCount} (${diff > 0 ? '+' : ''}${diff}): the monitoring ${diff < 0 ? 'lost' : 'invented'} ${Math.abs(diff)}`, query, expectation, observed: { prometheus: seen, load: loadCount, difference: diff } };
+}
+
+export function stepTruth(i: StepTruthInput): TruthFinding[] {
+  const at = `${i.rate}/s`;
+  const out: TruthFinding[] = [];
+  out.push(countFinding('requests', `at ${at}: Prometheus counts the load's requests`, i.load.load.requests, i.reading.requests, i, i.queries.requests));
+  out.push(countFinding('5xx answers', `at ${at}: the error-rate panel's counters show the load's 5xx answers`, i.load.load.serverErrors, i.reading.serverErrors, i, i.queries.serverErrors));
+
+  const qTitle = `at ${at}: histogram_quantile(${i.quantile}) within the bucket bound of the load tool's p${Math.round(i.quantile * 100)}`;
+  if (!i.load.latenciesMs) {
+    out.push({ title: qTitle, verdict: 'skipped', message: "the load engine's summary has no per-request latencies (k6); the bound is computed from them", query: i.queries.quantile, expectation: 'skipped', observed: {} });
+  } else if (!i.sloHeld) {
+    out.push({ title: qTitle, verdict: 'skipped', message: `the SLO broke at ${at}: the load tool's latency then includes queueing before the service's timer starts; the difference is in the step table, judged only where the SLO held`, query: i.queries.quantile, expectation: 'skipped', observed: { monitoringMs: i.reading.quantileMs } });
+  } else {
+    const b = quantileBound(i.load.latenciesMs, i.quantile, i.bucketsSeconds);
+    const [lo, hi] = b.boundMs;
+    const est = i.reading.quantileMs;
+    const expectation = `between ${lo} and ${hi} ms: the promised buckets around the load tool's p${Math.round(i.quantile * 100)} ${b.clientQuantileMs.toFixed(1)} ms, less its fastest request ${b.clientMinMs.toFixed(1)} ms (the transport time)`;
+    if (est === undefined) out.push({ title: qTitle, verdict: 'fail', message: 'Prometheus has no histogram data for the step', query: i.queries.quantile, expectation, observed: { loadMs: b.clientQuantileMs } });
+    else {
+      const ok = est >= lo && est <= hi;
+      out.push({ title: qTitle, verdict: verdictOf(ok), message: `Prometheus estimates ${est.toFixed(1)} ms, the load tool measured ${b.clientQuantileMs.toFixed(1)} ms; allowed ${lo}–${hi} ms${ok ? '' : ': outside what the promised bucket layout allows'}`, query: i.queries.quantile, expectation, observed: { monitoringMs: est, loadMs: b.clientQuantileMs, boundMs: b.boundMs } });
+    }
+  }
+
+  const { maxScrapeSeconds: s, scrapeTimeoutSeconds: t, minUp } = i.reading;
+  const sTitle = `at ${at}: every scrape succeeded within its timeout`;
+  const sExpect = `max scrape_duration_seconds < scrape_timeout${t !== undefined ? ` (${t} s)` : ''} and up stayed 1`;
+  if (s === undefined || t === undefined || minUp === undefined) out.push({ title: sTitle, verdict: 'fail', message: 'Prometheus has no scrape data for the step', query: i.queries.scrape, expectation: sExpect, observed: { maxScrapeSeconds: s, timeoutSeconds: t, minUp } });
+  else {
+    const ok = s < t && minUp === 1;
+    out.push({ title: sTitle, verdict: verdictOf(ok), message: `slowest scrape ${s.toFixed(3)} s of ${t} s${minUp === 1 ? '' : '; a scrape failed (up was 0)'}`, query: `${i.queries.scrape}\n${i.queries.up}`, expectation: sExpect, observed: { maxScrapeSeconds: s, timeoutSeconds: t, minUp } });
+  }
+  return out;
+}

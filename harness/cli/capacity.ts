@@ -1,0 +1,220 @@
+/**
+ * npm run capacity -- [--target SERVICE|GROUP|fleet|monitoring] [--slo "p99<500ms,errors<1%"]
+ *                     [--stages 50:20s,100:20s | --auto] [--min-rate N] [options]
+ *
+ * Capacity before a release. For a service, a group or the fleet (through the
+ * zen-coordinator): constant-rate steps with vegeta (or the user's k6), open model, the
+ * knee found by --auto, and at every step the monitoring's own view checked against the
+ * load tool's. With --target monitoring: the stack itself grown until one of its
+ * guarantees breaks. Writes the run folder (results.json, junit.xml, report.html).
+ * Exit 0 when every check passed (and the knee met --min-rate), 1 otherwise, 2 on bad input.
+ */
+import { Command } from 'commander';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { EventBus } from '../events/event-bus.ts';
+import { startEnvironment, DEFAULT_SEED } from '../stack/environment.ts';
+import { defaultRunDir } from '../stack/native-stack.ts';
+import { runCommand, numberOption, onUsageError } from '../lib/cli-errors.ts';
+import { exitCodeOf, installSignalHandlers, interruptedBy, onShutdown, runCleanups } from '../lib/shutdown.ts';
+import { UsageError } from '../lib/errors.ts';
+import { REPO_ROOT } from '../lib/paths.ts';
+import { assertLoadable } from '../check/run.ts';
+import { loadPromiseSpec } from '../spec/promise-spec.ts';
+import { parseDuration } from '../../assertions/duration.ts';
+import { FaultSpecSchema, type FaultSpec } from '../../fake-services/faults.ts';
+import { vegetaBinary } from '../load/vegeta.ts';
+import { k6Binary } from '../load/k6.ts';
+import { DEFAULT_LIMITS } from '../load/plan.ts';
+import { parseSlo, DEFAULT_SLO } from '../capacity/slo.ts';
+import { parseStages } from '../capacity/stages.ts';
+import { resolveLoadTarget, GROUPS } from '../capacity/target.ts';
+import { runLoadCapacity, type LoadSchedule } from '../capacity/load-run.ts';
+import { runGrowthCapacity } from '../capacity/growth-run.ts';
+import { createReporters, REPORTER_NAMES } from '../../reports/registry.ts';
+import { reporterOption } from './reporter-option.ts';
+
+interface CapacityCliOptions {
+  target: string;
+  slo?: string;
+  stages?: string;
+  auto?: boolean;
+  startRate?: string;
+  stepDuration?: string;
+  factor?: string;
+  resolution?: string;
+  maxSteps?: string;
+  minRate?: string;
+  minHeadroom?: string;
+  maxRate?: string;
+  maxDuration?: string;
+  engine: string;
+  fault: string[];
+  seed?: string;
+  timeScale?: string;
+  monitoringDir?: string;
+  portOffset?: string;
+  out?: string;
+  reporter?: string;
+}
+
+function durationOption(flag: string, raw: string | undefined, fallback: string, minMs: number): number {
+  let ms: number;
+  try {
+    ms = parseDuration(raw ?? fallback);
+  } catch {
+    throw new UsageError(`"${raw}" is not a duration`, { field: flag, fix: 'write a duration like "20s", "5m" or "1h"' });
+  }
+  if (ms < minMs) throw new UsageError(`${raw} is too short`, { field: flag, fix: `give at least ${minMs / 1000}s` });
+  return ms;
+}
+
+/** `--fault` values: JSON or YAML fault specs, validated with the services' own schema. */
+function faultOptions(raw: string[]): FaultSpec[] {
+  return raw.map((text, i) => {
+    let value: unknown;
+    try {
+      value = parseYaml(text);
+    } catch (e) {
+      throw new UsageError(`cannot read "${text}": ${(e as Error).message.split('\n')[0]}`, { field: `--fault (${i + 1})`, fix: `give a fault as JSON, e.g. --fault '{"kind":"concurrency-limit","workers":4}'` });
+    }
+    const parsed = FaultSpecSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new UsageError(`${issue.path.join('.') || 'fault'}: ${issue.message}`, { field: `--fault (${i + 1})`, fix: 'see fake-services/faults.ts (FaultSpecSchema) for the kinds and their fields, e.g. {"kind":"latency","ms":200} or {"kind":"metrics-undercount","share":0.1}' });
+    }
+    return parsed.data;
+  });
+}
+
+async function main(o: CapacityCliOptions): Promise<void> {
+  // Every option is checked before anything starts.
+  const growth = o.target === 'monitoring';
+  const target = growth ? undefined : resolveLoadTarget(o.target);
+  const slo = parseSlo(o.slo ?? DEFAULT_SLO);
+  if (o.stages !== undefined && o.auto) throw new UsageError('--stages and --auto exclude each other', { field: '--stages', fix: 'give fixed --stages, or --auto to search for the knee' });
+  const maxRate = numberOption('--max-rate', o.maxRate, { integer: true, min: 1, max: 100_000 }) ?? DEFAULT_LIMITS.maxRate;
+  const maxDurationMs = durationOption('--max-duration', o.maxDuration, '15m', 10_000);
+  const schedule: LoadSchedule =
+    o.stages !== undefined ? { kind: 'stages', stages: parseStages(o.stages) }
+    : {
+        kind: 'auto',
+        startRate: numberOption('--start-rate', o.startRate, { integer: true, min: 1, max: maxRate }) ?? Math.min(10, maxRate),
+        stepDurationMs: durationOption('--step-duration', o.stepDuration, '20s', 1000),
+        factor: numberOption('--factor', o.factor, { min: 1.1, max: 10 }) ?? 2,
+        resolution: numberOption('--resolution', o.resolution, { min: 0.01, max: 1 }) ?? 0.05,
+        maxSteps: numberOption('--max-steps', o.maxSteps, { integer: true, min: 1, max: 100 }) ?? 16,
+      };
+  if (schedule.kind === 'stages') {
+    const over = schedule.stages.find((s) => s.rate > maxRate);
+    if (over) throw new UsageError(`a stage offers ${over.rate}/s, over --max-rate ${maxRate}/s`, { field: '--stages', fix: `lower that stage, or raise --max-rate deliberately` });
+    const total = schedule.stages.reduce((a, s) => a + s.durationMs, 0);
+    if (total > maxDurationMs) throw new UsageError(`the stages last ${total / 1000} s, over --max-duration ${maxDurationMs / 1000} s`, { field: '--stages', fix: 'shorten the stages, or raise --max-duration deliberately' });
+  }
+  const minRate = numberOption('--min-rate', o.minRate, { min: 0, max: 100_000 });
+  const minHeadroom = numberOption('--min-headroom', o.minHeadroom, { min: 0, max: 100_000 });
+  if (growth && minRate !== undefined) throw new UsageError('--min-rate gates a load target\'s knee', { field: '--min-rate', fix: 'for --target monitoring use --min-headroom (a multiple of today\'s series)' });
+  if (!growth && minHeadroom !== undefined) throw new UsageError('--min-headroom gates --target monitoring', { field: '--min-headroom', fix: 'for a load target use --min-rate' });
+  if (o.engine !== 'vegeta' && o.engine !== 'k6') throw new UsageError(`unknown engine "${o.engine}"`, { field: '--engine', fix: 'vegeta (built by npm run setup) or k6 (your own, K6_BIN or PATH)' });
+  const engine = o.engine;
+  // The binary must be there before any process starts (k6 is AGPL: only ever the user's own).
+  if (engine === 'k6') k6Binary();
+  else vegetaBinary();
+  const faults = faultOptions(o.fault);
+  if (growth && faults.length) throw new UsageError('--fault applies to load targets, not to --target monitoring', { field: '--fault', fix: 'drop --fault, or name a service, group or fleet' });
+  const seed = numberOption('--seed', o.seed, { integer: true }) ?? DEFAULT_SEED;
+  const timeScale = numberOption('--time-scale', o.timeScale, { min: 0.01, max: 1 }) ?? 1;
+  const portOffset = numberOption('--port-offset', o.portOffset, { integer: true, min: 0, max: 50_000 }) ?? 0;
+  const reporters = reporterOption(o.reporter);
+  const monitoringDir = o.monitoringDir ?? join(REPO_ROOT, 'monitoring');
+  assertLoadable(monitoringDir);
+  const spec = loadPromiseSpec(monitoringDir);
+
+  const scenario = `capacity-${o.target}`;
+  const outDir = resolve(o.out ?? defaultRunDir(scenario));
+  const outDirExisted = existsSync(outDir);
+  mkdirSync(outDir, { recursive: true });
+  let started = false;
+  onUsageError(() => {
+    if (!outDirExisted && !started) rmSync(outDir, { recursive: true, force: true });
+  });
+  const bus = new EventBus(createReporters(reporters, outDir, () => outDir));
+  const abort = new AbortController();
+  installSignalHandlers(
+    (sig) => {
+      console.log(`\n${sig}: ending the step, clearing faults, writing the reports, then stopping (again for a fast teardown)…`);
+      abort.abort();
+    },
+    { deferTeardown: true },
+  );
+
+  const t0 = Date.now();
+  console.log(`Run folder: ${outDir}\nStarting the stack (seed ${seed}, time scale ${timeScale}, no background traffic)…`);
+  const env = await startEnvironment({ runDir: join(outDir, 'stack'), monitoringDir: o.monitoringDir, portOffset, timeScale, seed, trafficRate: 0, onProgress: (line) => console.log(`  ${line}`) });
+  started = true;
+  onShutdown(() => env.stop().then(() => {}));
+  if (interruptedBy()) abort.abort();
+  bus.emit({
+    type: 'run-begin',
+    run: {
+      runId: outDir.split('/').at(-1)!,
+      runDir: outDir,
+      scenarios: [scenario],
+      seed,
+      timeScale,
+      monitoringDir: env.stack.config.sourceDir,
+      startedAt: new Date(t0).toISOString(),
+      components: env.stack.describe().components.map((c) => ({ name: c.name, version: c.version, url: c.url, pid: c.pid })),
+      configChanges: env.stack.config.changes,
+      configWarnings: env.stack.config.warnings,
+      timing: { timeScale, scrapeIntervalMs: spec.scrapeIntervalMs * timeScale, engine, slo },
+      absent: [...env.stack.absent],
+    },
+  });
+  let verdict: 'pass' | 'fail' | 'error' | 'interrupted';
+  try {
+    const common = { env, emit: (e: Parameters<EventBus['emit']>[0]) => bus.emit(e), scenario, timeScale, spec, signal: abort.signal, workDir: join(outDir, 'load') };
+    const r = growth ? await runGrowthCapacity({ ...common, maxDurationMs, ...(minHeadroom !== undefined ? { minHeadroom } : {}) }) : await runLoadCapacity({ ...common, target: target!, slo, schedule, engine, seed, minRate, maxRate, maxDurationMs, faults });
+    verdict = r.verdict;
+    console.log(`\n${r.result.summary}`);
+  } catch (e) {
+    verdict = abort.signal.aborted ? 'interrupted' : 'error';
+    console.error(`capacity: ${(e as Error).message}`);
+    bus.emit({ type: 'scenario-end', scenario, verdict: verdict === 'interrupted' ? 'interrupted' : 'error', error: (e as Error).message, at: new Date().toISOString(), durationMs: Date.now() - t0, faultWindows: [] });
+  }
+  bus.emit({ type: 'run-end', verdict, at: new Date().toISOString(), durationMs: Date.now() - t0, runDir: outDir });
+  const failures = await bus.finish();
+  await runCleanups();
+  console.log(`\n${verdict.toUpperCase()}\nReports: ${reporters.includes('html') ? join(outDir, 'report.html') : outDir}${failures.length ? ` (${failures.length} reporter failure(s), above)` : ''}`);
+  const sig = interruptedBy();
+  process.exit(sig ? exitCodeOf(sig) : verdict === 'pass' ? 0 : 1);
+}
+
+const program = new Command('capacity')
+  .description('Find the knee of a service, a group or the fleet under open-model load, checking that the monitoring tells the truth at every step; or grow the monitoring stack until a guarantee breaks')
+  .option('--target <name>', `a service, a group (${GROUPS.join(', ')}), "fleet" (through the zen-coordinator) or "monitoring"`, 'fleet')
+  .option('--slo <limits>', 'the SLO each step is held to', DEFAULT_SLO)
+  .option('--stages <steps>', 'fixed constant-rate steps RATE:DURATION, comma-separated (e.g. 50:20s,100:20s)')
+  .option('--auto', 'search for the knee: rates doubling from --start-rate, then bisection (the default without --stages)')
+  .option('--start-rate <rps>', '--auto: the first rate (default 10)')
+  .option('--step-duration <d>', '--auto: each step lasts this long (default 20s)')
+  .option('--factor <f>', '--auto: growth factor before the first breach (default 2)')
+  .option('--resolution <r>', '--auto: stop when the bracket is within this share (default 0.05)')
+  .option('--max-steps <n>', '--auto: most steps (default 16)')
+  .option('--min-rate <rps>', 'fail the run (and its JUnit) when the knee is below this rate')
+  .option('--min-headroom <x>', '--target monitoring: fail when the series headroom is below X times today\'s')
+  .option('--max-rate <rps>', `never offer more than this (default ${DEFAULT_LIMITS.maxRate})`)
+  .option('--max-duration <d>', 'never run longer than this (default 15m)')
+  .option('--engine <name>', 'load engine: vegeta (native) or k6 (yours: K6_BIN or PATH)', 'vegeta')
+  .option('--fault <json>', 'a fault on every target service for the whole run (repeatable), e.g. \'{"kind":"concurrency-limit","workers":4}\'', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--seed <n>', 'seed for the request mix, latencies and error draws', String(DEFAULT_SEED))
+  .option('--time-scale <f>', 'run the monitoring at F of real time (scrapes, rule windows and budgets shrink)')
+  .option('--monitoring-dir <dir>', 'the monitoring folder under test (default: the bundled monitoring/)')
+  .option('--port-offset <n>', 'add N to every port')
+  .option('--out <dir>', 'run folder (default runs/<time>-capacity-<target>)')
+  .option('--reporter <names>', `reporters, comma-separated (default all: ${REPORTER_NAMES.join(',')})`)
+  .exitOverride()
+  .action((o: CapacityCliOptions) => main(o));
+
+runCommand(program, 'capacity');
