@@ -16,8 +16,8 @@ export interface AlertFinding {
 
 interface Watched {
   alert: string;
-  /** The condition, as the load tool measured it, and how to say it. */
-  met: (l: LoadStepOutcome) => boolean;
+  /** The condition, as the load tool measured it (undefined: the load tool cannot tell), and how to say it. */
+  met: (l: LoadStepOutcome) => boolean | undefined;
   condition: string;
   budgetMs: number;
   everMet: boolean;
@@ -36,7 +36,7 @@ export class LoadAlertJudge {
       this.watch('HighLatency', (l) => l.load.latencyMs[key] > lat.threshold! * 1000, `the load tool's ${key} above ${lat.threshold} s`, spec.firesWithinMs('HighLatency')! * timeScale);
     }
     const err = spec.alert('HighErrorRate');
-    if (err?.threshold !== undefined) this.watch('HighErrorRate', (l) => l.load.requests > 0 && l.load.serverErrors / l.load.requests > err.threshold!, `5xx above ${err.threshold * 100} % of the load's requests`, spec.firesWithinMs('HighErrorRate')! * timeScale);
+    if (err?.threshold !== undefined) this.watch('HighErrorRate', (l) => (l.byCause ? l.load.requests > 0 && l.load.serverErrors / l.load.requests > err.threshold! : undefined), `5xx above ${err.threshold * 100} % of the load's requests`, spec.firesWithinMs('HighErrorRate')! * timeScale);
   }
 
   private watch(alert: string, met: Watched['met'], condition: string, budgetMs: number): void {
@@ -47,7 +47,9 @@ export class LoadAlertJudge {
   judge(rate: number, load: LoadStepOutcome, durationMs: number, firing: readonly string[]): AlertFinding[] {
     const out: AlertFinding[] = [];
     for (const w of this.watched) {
-      const met = w.met(load);
+      const known = w.met(load);
+      if (known === undefined) continue; // not judged on a step whose condition the load tool cannot see
+      const met = known;
       w.heldMs = met ? w.heldMs + durationMs : 0;
       const isFiring = firing.includes(w.alert);
       if (!w.everMet && !met) {

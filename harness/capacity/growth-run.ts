@@ -34,6 +34,8 @@ export interface GrowthOptions {
 }
 
 export const VIRTUAL_JOB = 'capacity-virtual';
+/** Prometheus's own counts of samples it refused from a scrape. */
+const DROP_COUNTERS = ['sample_out_of_order', 'sample_duplicate_timestamp', 'sample_out_of_bounds', 'exceeded_sample_limit'].map((c) => `prometheus_target_scrapes_${c}_total`);
 const iso = (ms = Date.now()) => new Date(ms).toISOString();
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((r) => { const t = setTimeout(r, ms); signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true }); });
 
@@ -51,7 +53,7 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
   const t0 = Date.now();
   const prom = new Prom(o.env.stack.url('prometheus'));
   const intervalMs = o.spec.scrapeIntervalMs * o.timeScale;
-  const maxSeries = o.maxSeries ?? 3_000_000;
+  const maxSeries = o.maxSeries ?? 4_000_000;
   const maxSteps = o.maxSteps ?? 12;
   let seq = 0;
   let failed = false;
@@ -80,18 +82,28 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
   const editParams = { scrapeConfigs: [{ job_name: VIRTUAL_JOB, file_sd_configs: [{ files: [sdFile], refresh_interval: '5s' }] }] };
   const steps: CapacityGrowthStep[] = [];
   let interrupted = false;
+  let crash: string | undefined;
   try {
+    // Today: the fleet as it runs (every target with a service label), once each has been scraped, before anything is added.
+    const todayDeadline = Date.now() + 30_000 + intervalMs * 4;
+    let todayTargets = 0;
+    let todaySeries = 0;
+    while (Date.now() < todayDeadline && !o.signal.aborted) {
+      const fleet = (await prom.targets('active')).activeTargets.filter((t) => t.labels.service);
+      todayTargets = fleet.length;
+      todaySeries = (await scalar(prom, 'sum(scrape_samples_scraped{service!=""})')) ?? 0;
+      const scraped = (await scalar(prom, 'count(scrape_samples_scraped{service!=""} > 0)')) ?? 0;
+      if (todayTargets > 0 && fleet.every((t) => t.health === 'up') && scraped === todayTargets) break;
+      await sleep(intervalMs / 2, o.signal);
+    }
+    if (!todaySeries) throw new Error(`Prometheus reports no samples scraped from the fleet within ${Math.round((30_000 + intervalMs * 4) / 1000)} s: cannot state today's volume`);
+    const perTarget = Math.max(1, Math.round(todaySeries / todayTargets));
     await targets.start(port);
     const a = action('config-edit', prometheusConfigEdit.describe(editParams), { job: VIRTUAL_JOB, file: sdFile });
     edit = await prometheusConfigEdit.inject({ env: o.env }, editParams);
     windows.push({ label: `virtual targets (job ${VIRTUAL_JOB})`, start: iso() });
     endAction(a);
 
-    // Today: the fleet as it runs, after two scrapes.
-    await sleep(intervalMs * 2 + 500, o.signal);
-    const todayTargets = (await scalar(prom, 'count(up{service!=""})')) ?? 17;
-    const todaySeries = (await scalar(prom, 'sum(scrape_samples_scraped{service!=""})')) ?? 0;
-    const perTarget = Math.max(1, Math.round(todaySeries / todayTargets));
     const dashboard = dashboardPromQueries(o.env.stack.config.files.grafanaProvisioning, o.spec.data.dashboard.uid);
     const limitMs = o.spec.dashboardQueryWithinMs;
     let firstBreak: CapacityGrowthStep | undefined;
@@ -99,17 +111,26 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
     let scrapeBreak: CapacityGrowthStep | undefined;
     let stopReason = '';
 
+    // The ramp: targets double up to 16 × today's, then only their series grow (a cardinality
+    // ramp); the total grows 4× a step while scrapes are fast, 1.5× once one takes a tenth of its timeout.
+    let seriesMultiple = 1;
+    let targetMultiple = 1;
     for (let k = 0; k < maxSteps; k++) {
       if (o.signal.aborted) {
         interrupted = true;
         break;
       }
-      const m = 2 ** k;
+      if (k > 0) {
+        const last = steps.at(-1)!;
+        seriesMultiple *= last.maxScrapeSeconds < last.scrapeTimeoutSeconds / 10 ? 4 : 1.5;
+        targetMultiple = Math.min(16, targetMultiple * 2);
+      }
+      const m = targetMultiple;
       const virtual = todayTargets * (m - 1);
-      const seriesEach = perTarget * m;
+      const seriesEach = virtual ? Math.max(perTarget, Math.round((todaySeries * (seriesMultiple - 1)) / virtual)) : perTarget;
       const planned = todaySeries + virtual * seriesEach;
       if (planned > maxSeries) {
-        stopReason = `the next size (${planned} series) is over the cap of ${maxSeries}`;
+        stopReason = `the next size (${planned} series) is over the cap of ${maxSeries} (--max-series)`;
         break;
       }
       if (Date.now() - t0 + intervalMs * 8 > o.maxDurationMs) {
@@ -117,7 +138,7 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
         break;
       }
       const startedAt = Date.now();
-      const act = action('grow', `grow to ${todayTargets + virtual} targets, ${virtual} virtual with ${seriesEach} series each (×${m} today)`, { virtualTargets: virtual, seriesPerTarget: seriesEach });
+      const act = action('grow', `grow to ${todayTargets + virtual} targets, ${virtual} virtual with ${seriesEach} series each (×${m} today's targets, ×${+(planned / todaySeries).toFixed(1)} its series)`, { virtualTargets: virtual, seriesPerTarget: seriesEach });
       targets.setSeriesPerTarget(seriesEach);
       writeTargets(virtual);
       // Until Prometheus has discovered them all (file SD: a file watch, else its refresh).
@@ -140,7 +161,7 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
         scalar(prom, 'sum(scrape_samples_scraped)'),
         scalar(prom, `max(max_over_time(prometheus_rule_group_last_duration_seconds[${w}]))`),
         scalar(prom, 'min(prometheus_rule_group_interval_seconds)'),
-        scalar(prom, `sum(increase({__name__=~"prometheus_target_scrapes_(sample_out_of_order|sample_duplicate_timestamp|sample_out_of_bounds|exceeded_sample_limit)_total"}[${w}]))`),
+        scalar(prom, DROP_COUNTERS.map((c) => `(sum(increase(${c}[${w}])) or vector(0))`).join(' + ')),
         scalar(prom, `sum(count_over_time(up{${vt}}[${w}])) - sum(sum_over_time(up{${vt}}[${w}]))`),
         timeDashboard(prom, dashboard),
         prom.targets('active'),
@@ -190,6 +211,9 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
     };
     o.emit({ type: 'capacity-result', scenario: o.scenario, result });
     return { verdict: interrupted ? 'interrupted' : failed ? 'fail' : 'pass', result };
+  } catch (e) {
+    crash = (e as Error).message;
+    throw e;
   } finally {
     writeTargets(0);
     if (edit !== undefined) {
@@ -199,6 +223,8 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
     }
     await targets.stop();
     for (const w of windows) w.end ??= iso();
-    o.emit({ type: 'scenario-end', scenario: o.scenario, verdict: interrupted || o.signal.aborted ? 'interrupted' : failed ? 'fail' : 'pass', at: iso(), durationMs: Date.now() - t0, faultWindows: windows });
+    // An interrupt ends the scenario interrupted, a crash as an error with its message: never a pass.
+    const verdict = interrupted || o.signal.aborted ? 'interrupted' : crash !== undefined ? 'error' : failed ? 'fail' : 'pass';
+    o.emit({ type: 'scenario-end', scenario: o.scenario, verdict, ...(crash !== undefined && verdict === 'error' ? { error: crash } : {}), at: iso(), durationMs: Date.now() - t0, faultWindows: windows });
   }
 }

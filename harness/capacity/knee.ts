@@ -53,7 +53,8 @@ export class KneeSearch {
       // Still climbing: the last rate held.
       const last = s.visited.at(-1)!.rate;
       if (last >= this.o.maxRate) return end(`the SLO held up to --max-rate ${this.o.maxRate}/s`);
-      return Math.min(this.o.maxRate, Math.round(last * this.factor));
+      // At least one more request/s: a small factor on a small rate would otherwise round back to it.
+      return Math.min(this.o.maxRate, Math.max(last + 1, Math.round(last * this.factor)));
     }
     const lo = s.held ?? 0;
     if (lo === 0) {

@@ -88,6 +88,7 @@ export async function runLoadCapacity(o: LoadCapacityOptions): Promise<{ verdict
   const injected: { service: string; fault: FaultSpec; handle: unknown }[] = [];
   const steps: CapacityLoadStep[] = [];
   let interrupted = false;
+  let crash: string | undefined;
   try {
     for (const service of o.target.services) {
       for (const fault of o.faults) {
@@ -172,6 +173,9 @@ export async function runLoadCapacity(o: LoadCapacityOptions): Promise<{ verdict
     const final: CapacityResult = { ...result, verdict: failed || interrupted ? 'fail' : 'pass' };
     o.emit({ type: 'capacity-result', scenario: o.scenario, result: final });
     return { verdict: interrupted ? 'interrupted' : failed ? 'fail' : 'pass', result: final };
+  } catch (e) {
+    crash = (e as Error).message;
+    throw e;
   } finally {
     // The rollback: every fault comes off, also on an interrupt or a failure.
     for (const f of injected.reverse()) {
@@ -181,8 +185,9 @@ export async function runLoadCapacity(o: LoadCapacityOptions): Promise<{ verdict
     }
     for (const w of windows) w.end ??= iso();
     await watcher.stop();
-    const verdict = interrupted || o.signal.aborted ? 'interrupted' : failed ? 'fail' : 'pass';
-    o.emit({ type: 'scenario-end', scenario: o.scenario, verdict, at: iso(), durationMs: Date.now() - t0, faultWindows: windows });
+    // An interrupt ends the scenario interrupted, a crash as an error with its message: never a pass.
+    const verdict = interrupted || o.signal.aborted ? 'interrupted' : crash !== undefined ? 'error' : failed ? 'fail' : 'pass';
+    o.emit({ type: 'scenario-end', scenario: o.scenario, verdict, ...(crash !== undefined && verdict === 'error' ? { error: crash } : {}), at: iso(), durationMs: Date.now() - t0, faultWindows: windows });
   }
 }
 

@@ -18,6 +18,8 @@ export interface LoadStepOutcome {
   load: CapacityLoadStep['load'];
   /** Every request's latency (ms), when the engine gives them (vegeta). */
   latenciesMs?: number[];
+  /** Whether failures are split by cause (no response, 5xx): vegeta yes, k6's summary no. */
+  byCause: boolean;
   /** The fastest request (ms): bounds the transport time (see quantile-bound.ts). */
   minMs: number;
 }
@@ -46,13 +48,14 @@ export async function runLoadStep(plan: LoadPlanInput, o: LoadStepOptions): Prom
         requests,
         achievedRate: m.http_reqs?.values.rate ?? 0,
         throughput: (m.http_reqs?.values.rate ?? 0) * (1 - failed),
-        // k6's summary does not split failures by cause.
-        noResponse: 0,
+        // k6's summary does not split failures by cause: every failure may have had no response.
+        noResponse: Math.round(failed * requests),
         serverErrors: 0,
         errorRatio: failed,
         latencyMs: { p50: d.med ?? NaN, p90: d['p(90)'] ?? NaN, p95: d['p(95)'] ?? NaN, p99: d['p(99)'] ?? NaN, max: d.max ?? NaN },
       },
       minMs: d.min ?? 0,
+      byCause: false,
     };
   }
   const run = await runVegeta(plan, { workDir: join(o.workDir), keepResults: true, timeoutMs: o.timeoutMs, ...(o.signal ? { signal: o.signal } : {}), ...(o.maxRate ? { maxRate: o.maxRate } : {}), ...(o.maxDurationMs ? { maxDurationMs: o.maxDurationMs } : {}) });
@@ -74,5 +77,6 @@ export async function runLoadStep(plan: LoadPlanInput, o: LoadStepOptions): Prom
     },
     latenciesMs: latencies,
     minMs: sorted[0] ?? 0,
+    byCause: true,
   };
 }

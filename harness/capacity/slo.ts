@@ -8,7 +8,7 @@ import { parseDuration } from '../../assertions/duration.ts';
 import type { CapacitySlo } from '../events/capacity.ts';
 
 export const DEFAULT_SLO = 'p99<500ms,errors<1%';
-const FIX = 'write it as comma-separated limits, e.g. --slo "p99<500ms,errors<1%" (a latency percentile p50|p90|p95|p99 with a duration, errors with a percentage)';
+const FIX = 'write it as comma-separated limits, e.g. --slo "p99<500ms,errors<1%" (p99 with a duration, errors with a percentage)';
 
 /** Parses the SLO option; any unknown or malformed term is a UsageError naming `--slo`. */
 export function parseSlo(text: string): CapacitySlo {

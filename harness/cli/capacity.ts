@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { EventBus } from '../events/event-bus.ts';
-import { startEnvironment, DEFAULT_SEED } from '../stack/environment.ts';
+import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE } from '../stack/environment.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
 import { runCommand, numberOption, onUsageError } from '../lib/cli-errors.ts';
 import { exitCodeOf, installSignalHandlers, interruptedBy, onShutdown, runCleanups } from '../lib/shutdown.ts';
@@ -47,6 +47,7 @@ interface CapacityCliOptions {
   maxSteps?: string;
   minRate?: string;
   minHeadroom?: string;
+  maxSeries?: string;
   maxRate?: string;
   maxDuration?: string;
   engine: string;
@@ -114,6 +115,7 @@ async function main(o: CapacityCliOptions): Promise<void> {
   }
   const minRate = numberOption('--min-rate', o.minRate, { min: 0, max: 100_000 });
   const minHeadroom = numberOption('--min-headroom', o.minHeadroom, { min: 0, max: 100_000 });
+  const maxSeries = numberOption('--max-series', o.maxSeries, { integer: true, min: 1000, max: 50_000_000 });
   if (growth && minRate !== undefined) throw new UsageError('--min-rate gates a load target\'s knee', { field: '--min-rate', fix: 'for --target monitoring use --min-headroom (a multiple of today\'s series)' });
   if (!growth && minHeadroom !== undefined) throw new UsageError('--min-headroom gates --target monitoring', { field: '--min-headroom', fix: 'for a load target use --min-rate' });
   if (o.engine !== 'vegeta' && o.engine !== 'k6') throw new UsageError(`unknown engine "${o.engine}"`, { field: '--engine', fix: 'vegeta (built by npm run setup) or k6 (your own, K6_BIN or PATH)' });
@@ -150,8 +152,8 @@ async function main(o: CapacityCliOptions): Promise<void> {
   );
 
   const t0 = Date.now();
-  console.log(`Run folder: ${outDir}\nStarting the stack (seed ${seed}, time scale ${timeScale}, no background traffic)…`);
-  const env = await startEnvironment({ runDir: join(outDir, 'stack'), monitoringDir: o.monitoringDir, portOffset, timeScale, seed, trafficRate: 0, onProgress: (line) => console.log(`  ${line}`) });
+  console.log(`Run folder: ${outDir}\nStarting the stack (seed ${seed}, time scale ${timeScale}, ${growth ? `background traffic ${DEFAULT_TRAFFIC_RATE}/s, today\'s volume` : 'no background traffic: every request counted is the load\'s'})…`);
+  const env = await startEnvironment({ runDir: join(outDir, 'stack'), monitoringDir: o.monitoringDir, portOffset, timeScale, seed, trafficRate: growth ? DEFAULT_TRAFFIC_RATE : 0, onProgress: (line) => console.log(`  ${line}`) });
   started = true;
   onShutdown(() => env.stop().then(() => {}));
   if (interruptedBy()) abort.abort();
@@ -175,13 +177,13 @@ async function main(o: CapacityCliOptions): Promise<void> {
   let verdict: 'pass' | 'fail' | 'error' | 'interrupted';
   try {
     const common = { env, emit: (e: Parameters<EventBus['emit']>[0]) => bus.emit(e), scenario, timeScale, spec, signal: abort.signal, workDir: join(outDir, 'load') };
-    const r = growth ? await runGrowthCapacity({ ...common, maxDurationMs, ...(minHeadroom !== undefined ? { minHeadroom } : {}) }) : await runLoadCapacity({ ...common, target: target!, slo, schedule, engine, seed, minRate, maxRate, maxDurationMs, faults });
+    const r = growth ? await runGrowthCapacity({ ...common, maxDurationMs, ...(maxSeries !== undefined ? { maxSeries } : {}), ...(minHeadroom !== undefined ? { minHeadroom } : {}) }) : await runLoadCapacity({ ...common, target: target!, slo, schedule, engine, seed, minRate, maxRate, maxDurationMs, faults });
     verdict = r.verdict;
     console.log(`\n${r.result.summary}`);
   } catch (e) {
     verdict = abort.signal.aborted ? 'interrupted' : 'error';
+    // The run ended its scenario (as an error, with this message) before it threw.
     console.error(`capacity: ${(e as Error).message}`);
-    bus.emit({ type: 'scenario-end', scenario, verdict: verdict === 'interrupted' ? 'interrupted' : 'error', error: (e as Error).message, at: new Date().toISOString(), durationMs: Date.now() - t0, faultWindows: [] });
   }
   bus.emit({ type: 'run-end', verdict, at: new Date().toISOString(), durationMs: Date.now() - t0, runDir: outDir });
   const failures = await bus.finish();
@@ -204,6 +206,7 @@ const program = new Command('capacity')
   .option('--max-steps <n>', '--auto: most steps (default 16)')
   .option('--min-rate <rps>', 'fail the run (and its JUnit) when the knee is below this rate')
   .option('--min-headroom <x>', '--target monitoring: fail when the series headroom is below X times today\'s')
+  .option('--max-series <n>', '--target monitoring: never grow past this many series (memory guard: about 2.5 GiB of Prometheus RSS per million; default 4000000)')
   .option('--max-rate <rps>', `never offer more than this (default ${DEFAULT_LIMITS.maxRate})`)
   .option('--max-duration <d>', 'never run longer than this (default 15m)')
   .option('--engine <name>', 'load engine: vegeta (native) or k6 (yours: K6_BIN or PATH)', 'vegeta')

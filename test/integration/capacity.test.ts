@@ -1,0 +1,146 @@
+/**
+ * `npm run capacity` on real servers: the knee of a service found twice with the same seed
+ * lands within 10 % (and where queueing theory puts it); the monitoring-truth checks pass on
+ * an honest service and fail when its /metrics lies (counters that drop requests, buckets too
+ * coarse); the monitoring stack grown until its scrapes exceed their timeout; bad options
+ * refused before anything starts.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildTopology, plannedPorts } from '../../harness/plan/topology.ts';
+import { validateResults } from '../../reports/results-schema.ts';
+import { serviceByName } from '../../fake-services/catalog.ts';
+import type { CapacityGrowthStep, CapacityLoadStep, CapacityResult } from '../../harness/events/capacity.ts';
+import { busyPorts, runCli } from '../support/stack-helpers.ts';
+import { assertion, readScenarioResult } from '../support/results.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'capacity-'));
+
+interface CapacityRun {
+  code: number | null;
+  output: string;
+  out: string;
+  steps: (CapacityLoadStep | CapacityGrowthStep)[];
+  result?: CapacityResult;
+}
+
+async function capacity(name: string, offset: number, args: string[]): Promise<CapacityRun> {
+  const out = join(work, name);
+  const cli = runCli('harness/cli/capacity.ts', [...args, '--port-offset', String(offset), '--out', out, '--reporter', 'json,junit,html']);
+  const code = await cli.exited;
+  const run: CapacityRun = { code, output: cli.output(), out, steps: [] };
+  if (existsSync(join(out, 'results.json'))) {
+    const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { scenarios: { capacity?: { steps: CapacityRun['steps']; result?: CapacityResult } }[] };
+    expect(validateResults(doc), 'results.json follows its schema').toEqual([]);
+    run.steps = doc.scenarios[0]?.capacity?.steps ?? [];
+    run.result = doc.scenarios[0]?.capacity?.result;
+  }
+  // Nothing left listening after the run.
+  expect(await busyPorts(plannedPorts(buildTopology({ offset, runDir: '/x' }), { services: true }).map((p) => p.port))).toEqual([]);
+  return run;
+}
+
+const FAST = ['--time-scale', '0.1', '--seed', '7'];
+
+describe('capacity: the knee', () => {
+  it('--auto finds the knee of a 4-worker service twice with the same seed, within 10 %, where queueing puts it', async () => {
+    const args = ['--target', 'terminal-mcp', '--auto', '--slo', 'p99<300ms,errors<5%', '--start-rate', '20', '--step-duration', '8s', '--fault', '{"kind":"concurrency-limit","workers":4}', ...FAST];
+    const [a, b] = await Promise.all([capacity('knee-a', 8000, args), capacity('knee-b', 8200, args)]);
+    for (const r of [a, b]) {
+      expect(r.code, r.output).toBe(0);
+      expect(r.result?.knee, r.output).toBeDefined();
+      expect(r.result?.firstBreach, r.output).toBeGreaterThan(r.result!.knee!);
+    }
+    const [k1, k2] = [a.result!.knee!, b.result!.knee!];
+    expect(Math.abs(k1 - k2) / Math.max(k1, k2), `knees ${k1} and ${k2}`).toBeLessThanOrEqual(0.1);
+    // Capacity of 4 workers: 4 / mean service time; the catalog's log-normal latency has mean median·e^(σ²/2).
+    const { medianMs, sigma } = serviceByName('terminal-mcp')!.latency;
+    const capacityPerSecond = 4 / ((medianMs * Math.exp((sigma * sigma) / 2)) / 1000);
+    for (const k of [k1, k2]) {
+      expect(k, `knee ${k}/s against a capacity of ${capacityPerSecond.toFixed(0)}/s`).toBeGreaterThan(0.6 * capacityPerSecond);
+      expect(k).toBeLessThan(1.15 * capacityPerSecond);
+    }
+    // Open model: the offered rate held even where the service was swamped.
+    for (const s of a.steps as CapacityLoadStep[]) expect(s.load.achievedRate / s.offeredRate, `step at ${s.offeredRate}/s`).toBeGreaterThan(0.95);
+    // The monitoring counted every request of every step, also beyond the knee.
+    const judged = readScenarioResult(a.out).assertions.filter((x) => x.title.includes('counts the load'));
+    expect(judged.length).toBe(a.steps.length);
+    expect(judged.every((x) => x.verdict === 'pass')).toBe(true);
+    expect(readFileSync(join(a.out, 'report.html'), 'utf8')).toContain('knee');
+  }, 400_000);
+
+  it('--min-rate above the knee fails the run and its JUnit', async () => {
+    const r = await capacity('min-rate', 8400, ['--target', 'terminal-mcp', '--stages', '40:5s,300:5s', '--slo', 'p99<300ms,errors<5%', '--min-rate', '250', '--fault', '{"kind":"concurrency-limit","workers":4}', ...FAST]);
+    expect(r.code, r.output).toBe(1);
+    expect(r.result?.knee).toBe(40);
+    expect(assertion(readScenarioResult(r.out), 'knee at or above --min-rate 250').verdict).toBe('fail');
+    expect(readFileSync(join(r.out, 'junit.xml'), 'utf8')).toMatch(/<failure[^>]*>[^<]*knee 40\/s/);
+  }, 120_000);
+});
+
+describe('capacity: the monitoring must tell the truth', () => {
+  const stages = ['--target', 'filesystem-mcp', '--stages', '40:6s,80:6s', '--slo', 'p99<1s,errors<5%', ...FAST];
+  it('passes on an honest service, and fails when /metrics drops requests or its buckets are too coarse', async () => {
+    const [honest, undercount, coarse] = await Promise.all([
+      capacity('truth-honest', 8600, stages),
+      capacity('truth-undercount', 8800, [...stages, '--fault', '{"kind":"metrics-undercount","share":0.1}']),
+      capacity('truth-coarse', 9000, [...stages, '--fault', '{"kind":"metrics-buckets","buckets":[1,10]}']),
+    ]);
+    expect(honest.code, honest.output).toBe(0);
+    const h = readScenarioResult(honest.out);
+    for (const part of ['40/s: Prometheus counts', '80/s: Prometheus counts', '40/s: histogram_quantile', '80/s: histogram_quantile', 'error-rate panel', 'within its timeout']) expect(assertion(h, part).verdict, part).toBe('pass');
+    for (const s of honest.steps as CapacityLoadStep[]) expect(s.monitoring.requests).toBe(s.load.requests);
+
+    expect(undercount.code, undercount.output).toBe(1);
+    const u = assertion(readScenarioResult(undercount.out), '40/s: Prometheus counts');
+    expect(u.verdict).toBe('fail');
+    expect(u.message).toMatch(/the monitoring lost \d+/);
+    // The quantile stays honest: only the counters lie.
+    expect(assertion(readScenarioResult(undercount.out), '40/s: histogram_quantile').verdict).toBe('pass');
+
+    expect(coarse.code, coarse.output).toBe(1);
+    const c = assertion(readScenarioResult(coarse.out), '40/s: histogram_quantile');
+    expect(c.verdict).toBe('fail');
+    expect(c.message).toContain('outside what the promised bucket layout allows');
+    expect(assertion(readScenarioResult(coarse.out), '40/s: Prometheus counts').verdict).toBe('pass');
+  }, 200_000);
+});
+
+describe('capacity: the monitoring stack under growth', () => {
+  it('--target monitoring reports the targets and series at which scrapes first exceed their timeout', async () => {
+    const r = await capacity('growth', 9200, ['--target', 'monitoring', '--time-scale', '0.05', '--max-series', '4000000']);
+    expect(r.code, r.output).toBe(0);
+    const steps = r.steps as CapacityGrowthStep[];
+    expect(steps[0]!.ok, 'today\'s fleet holds every guarantee').toBe(true);
+    expect(steps[0]!.multipleOfToday.targets).toBe(1);
+    const at = r.result?.scrapeTimeoutAt;
+    expect(at, r.output).toBeDefined();
+    const breaking = steps.at(-1)!;
+    expect(breaking.targets).toBe(at!.targets);
+    expect(breaking.maxScrapeSeconds >= breaking.scrapeTimeoutSeconds || breaking.breaches.some((b) => b.includes('scrapes failed'))).toBe(true);
+    // Growth: more series at every step, and the step before the break stayed within the timeout.
+    for (let i = 1; i < steps.length; i++) expect(steps[i]!.series).toBeGreaterThan(steps[i - 1]!.series);
+    expect(steps.at(-2)!.maxScrapeSeconds).toBeLessThan(steps.at(-2)!.scrapeTimeoutSeconds);
+    expect(r.result!.summary).toMatch(/scrapes first exceeded their timeout at \d+ targets, \d+ series/);
+  }, 300_000);
+});
+
+describe('capacity: bad options are refused before anything starts', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['an unknown target', ['--target', 'nonsense-mcp'], /--target: no service or group named "nonsense-mcp"[\s\S]*fix: name a service/],
+    ['an SLO it cannot read', ['--slo', 'p99<fast'], /--slo: "fast" in "p99<fast" is not a duration[\s\S]*fix:/],
+    ['a fault the services do not know', ['--fault', '{"kind":"meteor"}'], /--fault \(1\): kind: [\s\S]*fix: see fake-services\/faults\.ts/],
+    ['a stage over --max-rate', ['--stages', '5000:10s'], /--stages: a stage offers 5000\/s, over --max-rate 2000\/s/],
+    ['stages and --auto together', ['--stages', '10:5s', '--auto'], /--stages and --auto exclude each other/],
+    ['k6 that is not installed', ['--engine', 'k6'], /k6[\s\S]*K6_BIN/],
+  ];
+  it.each(cases)('%s: exit 2, no run folder', async (_what, args, message) => {
+    const out = join(work, `bad-${Math.random().toString(36).slice(2)}`);
+    const cli = runCli('harness/cli/capacity.ts', [...args, '--port-offset', '9400', '--out', out], { K6_BIN: '', PATH: '/usr/bin:/bin' });
+    expect(await cli.exited, cli.output()).toBe(2);
+    expect(cli.output()).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+});
