@@ -14,9 +14,10 @@ import { PrometheusClient } from '../../assertions/prometheus.ts';
 import { AlertWatcher } from '../engine/alert-watcher.ts';
 import { serviceFault } from '../chaos/service-faults.ts';
 import { planFor, type LoadTarget } from './target.ts';
-import { runLoadStep, type LoadEngineName } from './load-step.ts';
+import { runLoadStep, runMqttStep, type LoadEngineName } from './load-step.ts';
+import { mqttUrl } from '../stack/components.ts';
 import { MonitoringView } from './monitoring-view.ts';
-import { stepTruth, type TruthFinding } from './truth.ts';
+import { mqttStepTruth, stepTruth, type TruthFinding } from './truth.ts';
 import { LoadAlertJudge, type AlertFinding } from './alert-judge.ts';
 import { KneeSearch } from './knee.ts';
 import { describeSlo, sloBreaches } from './slo.ts';
@@ -46,6 +47,8 @@ export interface LoadCapacityOptions {
   timeoutMs?: number;
 }
 
+const MQTT_SYS_INTERVAL_MS = 1000;
+
 export type CapacityVerdict = 'pass' | 'fail' | 'interrupted';
 
 const iso = (ms = Date.now()) => new Date(ms).toISOString();
@@ -53,7 +56,9 @@ const iso = (ms = Date.now()) => new Date(ms).toISOString();
 export async function runLoadCapacity(o: LoadCapacityOptions): Promise<{ verdict: CapacityVerdict; result: CapacityResult }> {
   const t0 = Date.now();
   const prom = new PrometheusClient(o.env.stack.url('prometheus'));
-  const view = new MonitoringView(prom, o.target.services.map((s) => s.name));
+  const mqtt = o.target.kind === 'mqtt';
+  const view = new MonitoringView(prom, o.target.services.map((s) => s.name), mqtt ? 'mqtt' : 'http');
+  const engineName = mqtt ? 'the MQTT publisher (QoS 1)' : o.engine;
   const judge = new LoadAlertJudge(o.spec, o.timeScale);
   const quantile = o.spec.alert('HighLatency')?.quantile ?? 0.95;
   const scrapeMs = o.spec.scrapeIntervalMs * o.timeScale;
@@ -80,7 +85,7 @@ export async function runLoadCapacity(o: LoadCapacityOptions): Promise<{ verdict
   };
   const endAction = (a: ActionRecord, error?: string) => o.emit({ type: 'action-end', scenario: o.scenario, action: { ...a, endedAt: iso(), ...(error ? { error } : {}) } });
 
-  o.emit({ type: 'scenario-begin', scenario: o.scenario, title: `Capacity of ${o.target.name}`, description: `Constant-rate steps (${o.schedule.kind === 'auto' ? 'geometric, then bisection around the knee' : 'as given'}) with ${o.engine}, SLO ${describeSlo(o.slo)}; at each step the monitoring's counts, quantile estimate and scrapes are checked against the load tool's own.`, at: iso(t0) });
+  o.emit({ type: 'scenario-begin', scenario: o.scenario, title: `Capacity of ${o.target.name}`, description: `Constant-rate steps (${o.schedule.kind === 'auto' ? 'geometric, then bisection around the knee' : 'as given'}) with ${engineName}, SLO ${describeSlo(o.slo)}; at each step the monitoring's counts${mqtt ? '' : ', quantile estimate'} and scrapes are checked against the load tool's own.`, at: iso(t0) });
   o.emit({ type: 'phase', scenario: o.scenario, phase: 'method', at: iso() });
 
   const watcher = new AlertWatcher(prom, Math.max(250, Math.min(2000, scrapeMs)), (t) => o.emit({ type: 'alert-transition', scenario: o.scenario, transition: t }));
@@ -120,11 +125,13 @@ export async function runLoadCapacity(o: LoadCapacityOptions): Promise<{ verdict
         stopReason = `--max-duration ${o.maxDurationMs / 1000} s reached`;
         break;
       }
-      const a = action('load', `load ${next.rate}/s for ${next.durationMs / 1000} s on ${o.target.name} (${o.engine})`, { rate: next.rate, durationMs: next.durationMs });
+      const a = action('load', `load ${next.rate}/s for ${next.durationMs / 1000} s on ${o.target.name} (${engineName})`, { rate: next.rate, durationMs: next.durationMs });
       const startedAt = Date.now();
       let outcome;
       try {
-        outcome = await runLoadStep(planFor(o.target, o.env.stack.topology, next.rate, next.durationMs, o.seed), { engine: o.engine, workDir: join(o.workDir, `step-${index}`), timeoutMs, maxRate: o.maxRate, maxDurationMs: o.maxDurationMs, signal: o.signal });
+        outcome = mqtt
+          ? await runMqttStep({ url: mqttUrl(o.env.stack.topology), rate: next.rate, durationMs: next.durationMs, seed: o.seed, timeoutMs, maxRate: o.maxRate, maxDurationMs: o.maxDurationMs, signal: o.signal })
+          : await runLoadStep(planFor(o.target, o.env.stack.topology, next.rate, next.durationMs, o.seed), { engine: o.engine, workDir: join(o.workDir, `step-${index}`), timeoutMs, maxRate: o.maxRate, maxDurationMs: o.maxDurationMs, signal: o.signal });
       } catch (e) {
         endAction(a, (e as Error).message);
         if (o.signal.aborted) {
@@ -135,14 +142,17 @@ export async function runLoadCapacity(o: LoadCapacityOptions): Promise<{ verdict
       }
       const endedAt = Date.now();
       endAction(a);
-      const reading = await view.read(lastReading, (lastReading = await view.settle(endedAt, settleTimeout, o.signal)), quantile);
+      // The broker publishes its $SYS counts every second (sys_interval 1 in the harness's mosquitto config).
+      const countedBy = mqtt ? endedAt + MQTT_SYS_INTERVAL_MS + 100 : endedAt;
+      const reading = await view.read(lastReading, (lastReading = await view.settle(countedBy, settleTimeout, o.signal)), quantile);
       const breaches = sloBreaches(o.slo, { p99Ms: outcome.load.latencyMs.p99, errorRatio: outcome.load.errorRatio });
       const sloHeld = breaches.length === 0;
       search?.record(next.rate, sloHeld);
       const queries = view.queries(quantile, Math.round(endedAt - startedAt));
       const findings: (TruthFinding | (AlertFinding & { query?: string; observed?: Record<string, unknown> }))[] = [
-        ...stepTruth({ rate: next.rate, load: outcome, reading, queries, quantile, bucketsSeconds: o.spec.durationBucketsSeconds, sloHeld, carriedOver }),
-        ...judge.judge(next.rate, outcome, endedAt - startedAt, reading.firing),
+        ...(mqtt ? mqttStepTruth : stepTruth)({ rate: next.rate, load: outcome, reading, queries, quantile, bucketsSeconds: o.spec.durationBucketsSeconds, sloHeld, carriedOver }),
+        // The HTTP alerts watch the services' request metrics, which MQTT load does not touch.
+        ...(mqtt ? [] : judge.judge(next.rate, outcome, endedAt - startedAt, reading.firing)),
       ];
       carriedOver = outcome.load.noResponse;
       const bound = outcome.latenciesMs && reading.quantileMs !== undefined ? findings.find((f) => 'observed' in f && f.observed && 'boundMs' in f.observed)?.observed?.boundMs as [number, number] | undefined : undefined;

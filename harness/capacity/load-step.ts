@@ -8,11 +8,14 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { runVegeta } from '../load/vegeta.ts';
 import { runK6Plan } from '../load/k6.ts';
+import { runMqttLoad } from '../load/mqtt-publisher.ts';
 import type { LoadPlanInput, PlanLimits } from '../load/plan.ts';
 import type { CapacityLoadStep, LatencyView } from '../events/capacity.ts';
 import { exactQuantile } from './quantile-bound.ts';
 
 export type LoadEngineName = 'vegeta' | 'k6';
+/** What ran a step: an HTTP engine, or the MQTT publisher for the broker. */
+export type StepEngine = LoadEngineName | 'mqtt';
 
 export interface LoadStepOutcome {
   load: CapacityLoadStep['load'];
@@ -76,6 +79,38 @@ export async function runLoadStep(plan: LoadPlanInput, o: LoadStepOptions): Prom
       latencyMs: latencyView(sorted),
     },
     latenciesMs: latencies,
+    minMs: sorted[0] ?? 0,
+    byCause: true,
+  };
+}
+
+export interface MqttStepOptions {
+  url: string;
+  rate: number;
+  durationMs: number;
+  seed: number;
+  timeoutMs: number;
+  maxRate?: number;
+  maxDurationMs?: number;
+  signal?: AbortSignal;
+}
+
+/** One step of QoS 1 publishes, open model; an unacknowledged message is the step's error. */
+export async function runMqttStep(o: MqttStepOptions): Promise<LoadStepOutcome> {
+  const r = await runMqttLoad({ url: o.url, topic: 'capacity/load', ratePerSecond: o.rate, durationMs: o.durationMs, qos: 1, seed: o.seed, timeoutMs: o.timeoutMs, ...(o.signal ? { signal: o.signal } : {}), ...(o.maxRate ? { maxRate: o.maxRate } : {}), ...(o.maxDurationMs ? { maxDurationMs: o.maxDurationMs } : {}) });
+  const sorted = [...r.latenciesMs].sort((a, b) => a - b);
+  return {
+    load: {
+      engine: 'mqtt',
+      requests: r.sent,
+      achievedRate: r.achievedRate,
+      throughput: (r.acked * 1000) / Math.max(1, Date.parse(r.endedAt) - Date.parse(r.startedAt)),
+      noResponse: r.lost,
+      serverErrors: 0,
+      errorRatio: r.sent ? r.lost / r.sent : 0,
+      latencyMs: latencyView(sorted),
+    },
+    latenciesMs: r.latenciesMs,
     minMs: sorted[0] ?? 0,
     byCause: true,
   };

@@ -31,6 +31,8 @@ export class MonitoringView {
   constructor(
     private readonly prom: PrometheusClient,
     readonly services: readonly string[],
+    /** http: the services' request counters and histogram; mqtt: the broker's received-message counter (the MQTT Activity panel's). */
+    readonly kind: 'http' | 'mqtt' = 'http',
   ) {
     // Service names are [a-z0-9-]: no regex metacharacters to escape.
     this.selector = `service=~"${services.join('|')}"`;
@@ -63,13 +65,15 @@ export class MonitoringView {
 
   /** The increment of a counter sum between the two readings. */
   private increment(metric: string, extra: string, windowMs: number): string {
-    const sel = `${metric}{${this.selector}, path="/mcp"${extra}}`;
+    const sel = this.kind === 'mqtt' ? `${metric}{${this.selector}${extra}}` : `${metric}{${this.selector}, path="/mcp"${extra}}`;
     return `(sum(${sel}) - sum(${sel} offset ${windowMs}ms)) or sum(${sel})`;
   }
 
   /** The queries behind a reading, for the report's evidence. */
   queries(quantile: number, windowMs: number): Record<'requests' | 'serverErrors' | 'quantile' | 'scrape' | 'up', string> {
     const bucket = `http_request_duration_seconds_bucket{${this.selector}, path="/mcp"}`;
+    if (this.kind === 'mqtt')
+      return { requests: this.increment('mqtt_messages_received_total', '', windowMs), serverErrors: '', quantile: '', scrape: `max(max_over_time(scrape_duration_seconds{${this.selector}}[${windowMs}ms]))`, up: `min(min_over_time(up{${this.selector}}[${windowMs}ms]))` };
     return {
       requests: this.increment('http_requests_total', '', windowMs),
       serverErrors: this.increment('http_requests_total', ', status=~"5.."', windowMs),
@@ -85,8 +89,8 @@ export class MonitoringView {
     const q = this.queries(quantile, windowMs);
     const [requests, serverErrors, quantileS, maxScrapeSeconds, minUp, scrapeTimeoutSeconds, alerts] = await Promise.all([
       this.scalar(q.requests, afterMs),
-      this.scalar(q.serverErrors, afterMs),
-      this.scalar(q.quantile, afterMs),
+      q.serverErrors ? this.scalar(q.serverErrors, afterMs) : undefined,
+      q.quantile ? this.scalar(q.quantile, afterMs) : undefined,
       this.scalar(q.scrape, afterMs),
       this.scalar(q.up, afterMs),
       this.scrapeTimeoutSeconds(),
@@ -96,7 +100,7 @@ export class MonitoringView {
     return {
       ...(requests !== undefined ? { requests } : {}),
       // No 5xx series at all means none were counted.
-      serverErrors: serverErrors ?? (requests !== undefined ? 0 : undefined),
+      ...(this.kind === 'http' ? { serverErrors: serverErrors ?? (requests !== undefined ? 0 : undefined) } : {}),
       ...(quantileS !== undefined && Number.isFinite(quantileS) ? { quantileMs: quantileS * 1000 } : {}),
       ...(maxScrapeSeconds !== undefined ? { maxScrapeSeconds } : {}),
       ...(minUp !== undefined ? { minUp } : {}),

@@ -11,17 +11,19 @@ import type { LoadPlanInput } from '../load/plan.ts';
 export interface LoadTarget {
   /** As the user named it. */
   name: string;
-  kind: 'service' | 'group' | 'fleet';
-  /** The services the load goes to: their `service` label in Prometheus. */
+  kind: 'service' | 'group' | 'fleet' | 'mqtt';
+  /** The services the load goes to (for mqtt: the one exporting the broker's counts): their `service` label in Prometheus. */
   services: ServiceSpec[];
 }
 
 export const GROUPS = [...new Set(SERVICES.map((s) => s.group))];
 
-const FIX = `name a service (${allServices().map((s) => s.name).join(', ')}), a group (${GROUPS.join(', ')}), "fleet" (every service through the zen-coordinator) or "monitoring" (the stack's own growth)`;
+const FIX = `name a service (${allServices().map((s) => s.name).join(', ')}), a group (${GROUPS.join(', ')}), "fleet" (every service through the zen-coordinator), "mqtt" (the broker, with QoS 1 publishes) or "monitoring" (the stack's own growth)`;
 
 export function resolveLoadTarget(name: string): LoadTarget {
   if (name === 'fleet') return { name, kind: 'fleet', services: [COORDINATOR] };
+  // The broker: publishes at QoS 1; mqtt-mcp exports the broker's $SYS counts to Prometheus.
+  if (name === 'mqtt') return { name, kind: 'mqtt', services: SERVICES.filter((s) => s.backend === 'mqtt') };
   const service = allServices().find((s) => s.name === name);
   if (service) return { name, kind: 'service', services: [service] };
   const group = SERVICES.filter((s) => s.group === name);
@@ -31,6 +33,7 @@ export function resolveLoadTarget(name: string): LoadTarget {
 
 /** The plan's targets and tool mix for one rate step; every URL is the topology's loopback address. */
 export function planFor(target: LoadTarget, topology: Topology, rate: number, durationMs: number, seed: number): LoadPlanInput {
+  if (target.kind === 'mqtt') throw new Error('an MQTT target has no HTTP load plan');
   const urlOf = (s: ServiceSpec) => {
     const ep = topology.services.find((e) => e.name === s.name);
     if (!ep) throw new Error(`the topology has no ${s.name}`);

@@ -73,13 +73,32 @@ export function stepTruth(i: StepTruthInput): TruthFinding[] {
     }
   }
 
-  const { maxScrapeSeconds: s, scrapeTimeoutSeconds: t, minUp } = i.reading;
-  const sTitle = `at ${at}: every scrape succeeded within its timeout`;
-  const sExpect = `max scrape_duration_seconds < scrape_timeout${t !== undefined ? ` (${t} s)` : ''} and up stayed 1`;
-  if (s === undefined || t === undefined || minUp === undefined) out.push({ title: sTitle, verdict: 'fail', message: 'Prometheus has no scrape data for the step', query: i.queries.scrape, expectation: sExpect, observed: { maxScrapeSeconds: s, timeoutSeconds: t, minUp } });
-  else {
-    const ok = s < t && minUp === 1;
-    out.push({ title: sTitle, verdict: verdictOf(ok), message: `slowest scrape ${s.toFixed(3)} s of ${t} s${minUp === 1 ? '' : '; a scrape failed (up was 0)'}`, query: `${i.queries.scrape}\n${i.queries.up}`, expectation: sExpect, observed: { maxScrapeSeconds: s, timeoutSeconds: t, minUp } });
-  }
+  out.push(scrapeFinding(i));
   return out;
+}
+
+function scrapeFinding(i: StepTruthInput): TruthFinding {
+  const at = `${i.rate}/s`;
+  const { maxScrapeSeconds: s, scrapeTimeoutSeconds: t, minUp } = i.reading;
+  const title = `at ${at}: every scrape succeeded within its timeout`;
+  const expectation = `max scrape_duration_seconds < scrape_timeout${t !== undefined ? ` (${t} s)` : ''} and up stayed 1`;
+  if (s === undefined || t === undefined || minUp === undefined) return { title, verdict: 'fail', message: 'Prometheus has no scrape data for the step', query: i.queries.scrape, expectation, observed: { maxScrapeSeconds: s, timeoutSeconds: t, minUp } };
+  const ok = s < t && minUp === 1;
+  return { title, verdict: verdictOf(ok), message: `slowest scrape ${s.toFixed(3)} s of ${t} s${minUp === 1 ? '' : '; a scrape failed (up was 0)'}`, query: `${i.queries.scrape}\n${i.queries.up}`, expectation, observed: { maxScrapeSeconds: s, timeoutSeconds: t, minUp } };
+}
+
+/**
+ * The broker under MQTT load: its received-message counter (the MQTT Activity panel's) must
+ * hold every publish it acknowledged. It also counts the fleet's heartbeats and control
+ * packets, so more is expected and shown, never fewer.
+ */
+export function mqttStepTruth(i: StepTruthInput): TruthFinding[] {
+  const acked = i.load.load.requests - i.load.load.noResponse;
+  const seen = i.reading.requests;
+  const title = `at ${i.rate}/s: the broker's received-message counter holds every acknowledged publish`;
+  const expectation = `the increment of mqtt_messages_received_total over the step ≥ the ${acked} publishes the broker acknowledged (it also counts heartbeats and control packets)`;
+  const count: TruthFinding =
+    seen === undefined ? { title, verdict: 'fail', message: 'Prometheus has no broker counts for the step: the monitoring went blind', query: i.queries.requests, expectation, observed: { acked } }
+    : { title, verdict: verdictOf(seen >= acked), message: seen >= acked ? `Prometheus counted ${seen} messages, ${seen - acked} beyond the ${acked} acknowledged publishes (heartbeats, control packets)` : `Prometheus counted ${seen} messages, the broker acknowledged ${acked}: the monitoring lost ${acked - seen}`, query: i.queries.requests, expectation, observed: { prometheus: seen, acked, difference: seen - acked } };
+  return [count, scrapeFinding(i)];
 }

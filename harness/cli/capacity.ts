@@ -195,7 +195,7 @@ async function main(o: CapacityCliOptions): Promise<void> {
 
 const program = new Command('capacity')
   .description('Find the knee of a service, a group or the fleet under open-model load, checking that the monitoring tells the truth at every step; or grow the monitoring stack until a guarantee breaks')
-  .option('--target <name>', `a service, a group (${GROUPS.join(', ')}), "fleet" (through the zen-coordinator) or "monitoring"`, 'fleet')
+  .option('--target <name>', `a service, a group (${GROUPS.join(', ')}), "fleet" (through the zen-coordinator), "mqtt" (the broker) or "monitoring"`, 'fleet')
   .option('--slo <limits>', 'the SLO each step is held to', DEFAULT_SLO)
   .option('--stages <steps>', 'fixed constant-rate steps RATE:DURATION, comma-separated (e.g. 50:20s,100:20s)')
   .option('--auto', 'search for the knee: rates doubling from --start-rate, then bisection (the default without --stages)')

@@ -30,7 +30,8 @@ export interface CapacityLoadStep {
   endedAt: string;
   durationMs: number;
   load: {
-    engine: 'vegeta' | 'k6';
+    /** vegeta or k6 (HTTP requests), or mqtt (QoS 1 publishes: a request is a message, its latency the acknowledgement's). */
+    engine: 'vegeta' | 'k6' | 'mqtt';
     requests: number;
     /** Achieved send rate, requests/s. */
     achievedRate: number;

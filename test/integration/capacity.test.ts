@@ -108,6 +108,21 @@ describe('capacity: the monitoring must tell the truth', () => {
   }, 200_000);
 });
 
+describe('capacity: the MQTT broker', () => {
+  it('--target mqtt publishes at QoS 1 on an open schedule and finds every acknowledged publish in the broker counter Prometheus scrapes', async () => {
+    const r = await capacity('mqtt', 9600, ['--target', 'mqtt', '--stages', '200:4s,800:4s', '--slo', 'p99<200ms,errors<1%', ...FAST]);
+    expect(r.code, r.output).toBe(0);
+    const steps = r.steps as CapacityLoadStep[];
+    expect(steps.map((s) => s.load.requests)).toEqual([800, 3200]);
+    for (const s of steps) {
+      expect(s.load.engine).toBe('mqtt');
+      expect(s.load.noResponse).toBe(0);
+      expect(s.monitoring.requests!).toBeGreaterThanOrEqual(s.load.requests);
+    }
+    expect(assertion(readScenarioResult(r.out), "800/s: the broker's received-message counter").verdict).toBe('pass');
+  }, 120_000);
+});
+
 describe('capacity: the monitoring stack under growth', () => {
   it('--target monitoring reports the targets and series at which scrapes first exceed their timeout', async () => {
     const r = await capacity('growth', 9200, ['--target', 'monitoring', '--time-scale', '0.05', '--max-series', '4000000']);
