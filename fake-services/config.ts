@@ -24,7 +24,9 @@ export const FakeServiceConfigSchema = z
     port,
     controlPort: port,
     // Loopback only: the fakes are load-test targets and must never be reachable from elsewhere.
-    host: z.literal('127.0.0.1').default('127.0.0.1'),
+    // 0.0.0.0 only inside a container's own network namespace, whose ports the containers
+    // backend publishes on the host's 127.0.0.1 alone.
+    host: z.enum(['127.0.0.1', '0.0.0.0']).default('127.0.0.1'),
     logFile: z.string().min(1),
     seed: z.number().int(),
     mqttUrl: url(['mqtt:', 'tcp:']).optional(),

@@ -63,7 +63,16 @@ export interface RenderOptions {
   monitoringDir: string;
   topology: Topology;
   timeScale?: number;
+  /**
+   * native (default): addresses and container paths rewritten to run on loopback.
+   * containers: the folder runs as Compose would run it (DNS names, container paths); only
+   * the time scale and the notification redirect are applied, each recorded.
+   */
+  backend?: 'native' | 'containers';
 }
+
+/** Where notifications go on the containers backend: the receiver container the folder's config already names. */
+export const CONTAINER_RECEIVER_URL = 'http://alert-receiver:9095/alerts';
 
 /** A container path (/etc/prometheus/alerts.yml) → the rendered copy of that file. */
 function containerPathToRendered(p: string, renderedRoot: string): string | undefined {
@@ -73,6 +82,7 @@ function containerPathToRendered(p: string, renderedRoot: string): string | unde
 
 export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
   const { topology: t } = opts;
+  const native = (opts.backend ?? 'native') === 'native';
   const source = resolve(opts.monitoringDir);
   const scale = opts.timeScale ?? 1;
   if (!(scale > 0 && scale <= 1)) throw new UsageError(`time scale must be in (0, 1], got ${scale}`, { field: '--time-scale', fix: 'use e.g. 0.1 for ten times faster, or 1 for real timings' });
@@ -86,6 +96,10 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
   cpSync(source, out, { recursive: true });
   const rec = new Recorder(out);
   const scaled = (d: string): string => (scale === 1 ? d : scaleDuration(d, scale));
+  // A file nothing was changed in stays byte for byte the user's (comments and layout included).
+  const writeIfChanged = (file: string, doc: { toString(): string }): void => {
+    if (rec.changes.some((c) => c.file === rec.display(file))) writeFileSync(file, doc.toString());
+  };
 
   // ---- Prometheus --------------------------------------------------------------
   const promFile = join(out, 'prometheus/prometheus.yml');
@@ -100,10 +114,10 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
     const p = String(scalarAt(prom, ['rule_files', i]));
     const rendered = isAbsolute(p) ? containerPathToRendered(p, out) : join(dirname(promFile), p);
     if (!rendered || !existsSync(rendered)) throw new UsageError(`rule file ${p} does not exist in the monitoring folder`, { file: join(source, 'prometheus/prometheus.yml'), field: `rule_files[${i}]`, fix: 'add the file under prometheus/ or remove the entry' });
-    if (rendered !== p) set(prom, rec, promFile, ['rule_files', i], rendered, 'container path → rendered copy');
+    if (native && rendered !== p) set(prom, rec, promFile, ['rule_files', i], rendered, 'container path → rendered copy');
     ruleFiles.push(rendered);
   }
-  for (let a = 0; a < seqLength(prom, ['alerting', 'alertmanagers']); a++) {
+  for (let a = 0; native && a < seqLength(prom, ['alerting', 'alertmanagers']); a++) {
     for (let s = 0; s < seqLength(prom, ['alerting', 'alertmanagers', a, 'static_configs']); s++) {
       const path: Path = ['alerting', 'alertmanagers', a, 'static_configs', s, 'targets'];
       for (let i = 0; i < seqLength(prom, path); i++) {
@@ -121,9 +135,9 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
       if (v !== undefined && scale !== 1) set(prom, rec, promFile, ['scrape_configs', j, k], scaled(String(v)), `time scale ${scale}`);
     }
     for (const k of mapKeys(prom, ['scrape_configs', j])) {
-      if (k.endsWith('_sd_configs') && k !== 'file_sd_configs') rec.warnings.push(`prometheus.yml: job ${job} uses ${k}, which the native backend cannot provide; its targets will be missing`);
+      if (native && k.endsWith('_sd_configs') && k !== 'file_sd_configs') rec.warnings.push(`prometheus.yml: job ${job} uses ${k}, which the native backend cannot provide; its targets will be missing`);
     }
-    for (let s = 0; s < seqLength(prom, ['scrape_configs', j, 'static_configs']); s++) {
+    for (let s = 0; native && s < seqLength(prom, ['scrape_configs', j, 'static_configs']); s++) {
       const path: Path = ['scrape_configs', j, 'static_configs', s, 'targets'];
       for (let i = 0; i < seqLength(prom, path); i++) {
         const from = String(scalarAt(prom, [...path, i]));
@@ -143,7 +157,7 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
       }
     }
   }
-  writeFileSync(promFile, prom.toString());
+  writeIfChanged(promFile, prom);
 
   // ---- Alert rules -------------------------------------------------------------
   if (scale !== 1) {
@@ -161,19 +175,21 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
           if (typeof expr === 'string') set(rules, rec, file, ['groups', g, 'rules', r, 'expr'], scalePromQLDurations(expr, scale), `time scale ${scale}: range windows, subqueries and offsets`);
         }
       }
-      writeFileSync(file, rules.toString());
+      writeIfChanged(file, rules);
     }
   }
 
   // ---- Alertmanager ------------------------------------------------------------
   const amFile = join(out, 'alertmanager/config.yml');
   const am = loadYaml(amFile, 'Alertmanager config');
-  const receiverUrl = `${t.component['alert-receiver'].url}/alerts`;
+  const receiverUrl = native ? `${t.component['alert-receiver'].url}/alerts` : CONTAINER_RECEIVER_URL;
   for (let r = 0; r < seqLength(am, ['receivers']); r++) {
     for (const k of mapKeys(am, ['receivers', r])) {
       if (!k.endsWith('_configs')) continue;
       if (k === 'webhook_configs') {
-        for (let w = 0; w < seqLength(am, ['receivers', r, k]); w++) set(am, rec, amFile, ['receivers', r, k, w, 'url'], receiverUrl, "notifications go to the harness's webhook receiver");
+        for (let w = 0; w < seqLength(am, ['receivers', r, k]); w++) {
+          if (scalarAt(am, ['receivers', r, k, w, 'url']) !== receiverUrl) set(am, rec, amFile, ['receivers', r, k, w, 'url'], receiverUrl, "notifications go to the harness's webhook receiver");
+        }
       } else {
         rec.change(amFile, `receivers[${r}].${k}`, '(present)', '(removed)', 'a test run sends no external notifications; the harness webhook receives them instead');
         am.deleteIn(['receivers', r, k]);
@@ -194,29 +210,29 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
     };
     scaleRoute(['route'], true);
   }
-  writeFileSync(amFile, am.toString());
+  writeIfChanged(amFile, am);
 
   // ---- Log pipeline -----------------------------------------------------------
   mkdirSync(join(t.logDir, 'services'), { recursive: true });
-  const logFiles = logPipeline.store === 'loki' ? renderLokiPromtail(out, t, rec) : renderVictoriaLogsOtelcol(out, t, rec, source);
+  const logFiles = !native ? containerLogFiles(out, logPipeline, source) : logPipeline.store === 'loki' ? renderLokiPromtail(out, t, rec) : renderVictoriaLogsOtelcol(out, t, rec, source);
 
   // ---- Grafana -----------------------------------------------------------------
   const dsFile = join(out, 'grafana/provisioning/datasources/datasources.yml');
   const ds = loadYaml(dsFile, 'Grafana datasources');
-  for (let i = 0; i < seqLength(ds, ['datasources']); i++) {
+  for (let i = 0; native && i < seqLength(ds, ['datasources']); i++) {
     const from = scalarAt(ds, ['datasources', i, 'url']);
     const to = typeof from === 'string' ? mapUrl(t, from) : undefined;
     if (to) set(ds, rec, dsFile, ['datasources', i, 'url'], to, 'Compose DNS name → loopback port');
   }
-  writeFileSync(dsFile, ds.toString());
+  writeIfChanged(dsFile, ds);
   const dbFile = join(out, 'grafana/provisioning/dashboards/dashboards.yml');
   const db = loadYaml(dbFile, 'Grafana dashboard providers');
-  for (let i = 0; i < seqLength(db, ['providers']); i++) {
+  for (let i = 0; native && i < seqLength(db, ['providers']); i++) {
     const p = scalarAt(db, ['providers', i, 'options', 'path']);
     const to = typeof p === 'string' ? containerPathToRendered(p, out) : undefined;
     if (to) set(db, rec, dbFile, ['providers', i, 'options', 'path'], to, 'container path → rendered copy');
   }
-  writeFileSync(dbFile, db.toString());
+  writeIfChanged(dbFile, db);
 
   const rendered: RenderedConfig = {
     sourceDir: source,
@@ -231,6 +247,15 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
   if (scale !== 1) rec.change(promFile, '--query.lookback-delta (flag)', DEFAULT_LOOKBACK, rendered.settings.lookbackDelta, `time scale ${scale}`);
   writeFileSync(join(t.runDir, 'config-changes.json'), JSON.stringify({ sourceDir: source, timeScale: scale, changes: rec.changes, warnings: rec.warnings }, null, 2));
   return rendered;
+}
+
+/** The log pipeline's files on the containers backend: as the folder has them (their container paths resolve there). */
+function containerLogFiles(out: string, pipeline: LogPipeline, source: string): LokiPromtailFiles | VictoriaLogsOtelcolFiles {
+  // No file SD on containers: Promtail discovers the service containers as the folder says.
+  if (pipeline.store === 'loki') return { loki: join(out, 'loki/loki-config.yml'), promtail: join(out, 'promtail/promtail-config.yml'), promtailTargets: '' };
+  const vl = loadYaml(join(out, 'victorialogs/victorialogs.yml'), 'VictoriaLogs flags', join(source, 'victorialogs/victorialogs.yml'));
+  const args = mapKeys(vl, ['flags']).map((k) => `-${k}=${String(scalarAt(vl, ['flags', k]))}`);
+  return { victorialogs: join(out, 'victorialogs/victorialogs.yml'), otelcol: join(out, 'otelcol/otelcol-config.yml'), victorialogsArgs: args };
 }
 
 function withoutArgs(f: LokiPromtailFiles | VictoriaLogsOtelcolFiles): Partial<LokiPromtailFiles> & Partial<Omit<VictoriaLogsOtelcolFiles, 'victorialogsArgs'>> {

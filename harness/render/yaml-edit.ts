@@ -18,7 +18,12 @@ export class Recorder {
   constructor(private readonly root: string) {}
   change(file: string, key: string, from: unknown, to: unknown, reason: string): void {
     if (JSON.stringify(from) === JSON.stringify(to)) return;
-    this.changes.push({ file: relative(this.root, file) || file, key, from, to, reason });
+    this.changes.push({ file: this.display(file), key, from, to, reason });
+  }
+
+  /** How a change names its file: relative to the rendered root. */
+  display(file: string): string {
+    return relative(this.root, file) || file;
   }
 }
 

@@ -14,7 +14,17 @@ export class AlertReceiver {
   readonly notifications: ReceivedNotification[] = [];
   private server: Server | undefined;
 
-  constructor(private readonly port: number, private readonly journal: string) {}
+  // Plain fields, no parameter properties: the containers backend runs this file under Node's type stripping.
+  private readonly port: number;
+  private readonly journal: string;
+  private readonly host: string;
+
+  /** `host` is 127.0.0.1 natively; 0.0.0.0 only inside a container, whose port the backend publishes on 127.0.0.1. */
+  constructor(port: number, journal: string, host = '127.0.0.1') {
+    this.port = port;
+    this.journal = journal;
+    this.host = host;
+  }
 
   start(): Promise<void> {
     this.server = createServer((req, res) => {
@@ -45,7 +55,7 @@ export class AlertReceiver {
     });
     return new Promise((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(this.port, '127.0.0.1', () => resolve());
+      this.server!.listen(this.port, this.host, () => resolve());
     });
   }
 

@@ -19,7 +19,7 @@ describe('fake service config', () => {
     [{ ...good, service: 'nope-mcp' }, /service: must name a service/],
     [{ ...good, port: 70000 }, /^invalid MCP_FAKE_CONFIG: port:/],
     [{ ...good, controlPort: 7001 }, /controlPort: must differ from port/],
-    [{ ...good, host: '0.0.0.0' }, /host:/],
+    [{ ...good, host: '10.0.0.5' }, /host:/],
     [{ ...good, seed: 'x' }, /seed:/],
     [{ ...good, redisUrl: 'http://x' }, /redisUrl: must be a URL with scheme redis:/],
     [{ ...good, upstreams: { 'git-mcp': 'not a url' } }, /upstreams\.git-mcp:/],
