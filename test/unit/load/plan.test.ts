@@ -125,3 +125,23 @@ describe('expandPlan', () => {
     expect(all.filter((r) => r.targetIndex === 1 && r.mixIndex === 0).length / all.filter((r) => r.targetIndex === 1).length).toBeCloseTo(6 / 7, 1);
   });
 });
+
+describe('a mix entry pinned to one target (a tool only one service of a group has)', () => {
+  const pinned: LoadPlanInput = { ...base, stages: [{ rate: 200, duration: '5s' }], requestMix: [{ tool: 'run_command', weight: 1, target: 0 }, { tool: 'read_file', weight: 1, target: 1 }] };
+
+  it('always goes to its target, and the mix weights still hold', () => {
+    const all = expandPlan(parsePlan(pinned)).flat();
+    expect(all.every((r) => (r.tool === 'run_command' ? r.targetIndex === 0 : r.targetIndex === 1))).toBe(true);
+    expect(all.filter((r) => r.tool === 'run_command').length / all.length).toBeCloseTo(0.5, 1);
+  });
+
+  it('does not shift the draws: the tools drawn are those of the same plan unpinned', () => {
+    const unpinned = expandPlan(parsePlan({ ...pinned, requestMix: pinned.requestMix.map(({ tool, weight }) => ({ tool, weight })) })).flat();
+    expect(expandPlan(parsePlan(pinned)).flat().map((r) => r.tool)).toEqual(unpinned.map((r) => r.tool));
+  });
+
+  it('refuses a target index the plan does not have, naming the field', () => {
+    const e = rejection({ ...pinned, requestMix: [{ tool: 'run_command', weight: 1, target: 2 }] });
+    expect(e.message).toContain('requestMix[0].target: must be a target index below 2');
+  });
+});
