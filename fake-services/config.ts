@@ -42,6 +42,8 @@ export const FakeServiceConfigSchema = z
      * either way, so changing it never shifts the seeded streams.
      */
     baselineErrorRatio: z.number().min(0).max(1).optional(),
+    /** Also answer on these ports: a stand-in for another server's Compose address (qdrant:6333, answered by qdrant-mcp). */
+    aliasPorts: z.array(port).max(4).optional(),
     /** Connections postgresql-mcp / redis-mcp keep open while idle. */
     poolSize: z.number().int().min(1).max(64).default(4),
   })

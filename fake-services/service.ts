@@ -68,6 +68,7 @@ export class FakeService {
   private readonly workers = new WorkerPool();
   private backend: Backend | undefined;
   private server: Server | undefined;
+  private readonly aliases: Server[] = [];
   private control: Server | undefined;
   private timers: NodeJS.Timeout[] = [];
   private mcpRequests = 0;
@@ -98,8 +99,10 @@ export class FakeService {
   async start(): Promise<void> {
     // mqtt.js loads while the backend connects.
     [, this.backend] = await Promise.all([this.mqtt.start(), createBackend(this.spec, this.config, this.log, this.mqtt)]);
-    this.control = await listen(createServer((req, res) => void this.handleControl(req, res)), this.config.controlPort);
-    this.server = await listen(createServer((req, res) => void this.handle(req, res)), this.config.port);
+    this.control = await listen(createServer((req, res) => void this.handleControl(req, res)), this.config.controlPort, this.config.host);
+    this.server = await listen(createServer((req, res) => void this.handle(req, res)), this.config.port, this.config.host);
+    // Another server's address this service stands in for (qdrant:6333 on a container network).
+    for (const port of this.config.aliasPorts ?? []) this.aliases.push(await listen(createServer((req, res) => void this.handle(req, res)), port, this.config.host));
     this.timers.push(setInterval(() => this.housekeeping(), 1000));
     this.log.info({ port: this.config.port, pid: process.pid, group: this.spec.group, msg: 'service started' });
   }
@@ -109,7 +112,7 @@ export class FakeService {
     this.stopping = true; // clearing faults below must not re-create pools or reconnect
     for (const t of this.timers) clearInterval(t);
     await this.faults.clear(); // releases hung requests, stops bursts
-    for (const s of [this.server, this.control]) {
+    for (const s of [this.server, this.control, ...this.aliases]) {
       s?.closeAllConnections();
       await new Promise((r) => (s ? s.close(r) : r(undefined)));
     }
@@ -477,11 +480,11 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Binds 127.0.0.1 only: these servers must never be reachable from off the machine. */
-function listen(server: Server, port: number): Promise<Server> {
+/** Binds the config's host: 127.0.0.1, or 0.0.0.0 inside a container whose ports are published on 127.0.0.1 only. */
+function listen(server: Server, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve(server);
     });

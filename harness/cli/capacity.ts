@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { EventBus } from '../events/event-bus.ts';
-import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE } from '../stack/environment.ts';
+import { DEFAULT_SEED, DEFAULT_TRAFFIC_RATE } from '../stack/environment.ts';
+import { backendOption, imagesOption, startBackend } from '../stack/backend.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
 import { runCommand, numberOption, onUsageError } from '../lib/cli-errors.ts';
 import { exitCodeOf, installSignalHandlers, interruptedBy, onShutdown, runCleanups } from '../lib/shutdown.ts';
@@ -58,6 +59,8 @@ interface CapacityCliOptions {
   portOffset?: string;
   out?: string;
   reporter?: string;
+  backend?: string;
+  images?: string;
 }
 
 function durationOption(flag: string, raw: string | undefined, fallback: string, minMs: number): number {
@@ -129,6 +132,10 @@ async function main(o: CapacityCliOptions): Promise<void> {
   const timeScale = numberOption('--time-scale', o.timeScale, { min: 0.01, max: 1 }) ?? 1;
   const portOffset = numberOption('--port-offset', o.portOffset, { integer: true, min: 0, max: 50_000 }) ?? 0;
   const reporters = reporterOption(o.reporter);
+  const backend = backendOption(o.backend);
+  const images = imagesOption(o.images);
+  // The virtual targets are served from this process on 127.0.0.1, which a Prometheus inside a container network cannot reach.
+  if (growth && backend === 'containers') throw new UsageError('--target monitoring runs on the native backend only', { field: '--backend', fix: 'drop --backend containers for --target monitoring' });
   const monitoringDir = o.monitoringDir ?? join(REPO_ROOT, 'monitoring');
   assertLoadable(monitoringDir);
   const spec = loadPromiseSpec(monitoringDir);
@@ -153,7 +160,7 @@ async function main(o: CapacityCliOptions): Promise<void> {
 
   const t0 = Date.now();
   console.log(`Run folder: ${outDir}\nStarting the stack (seed ${seed}, time scale ${timeScale}, ${growth ? `background traffic ${DEFAULT_TRAFFIC_RATE}/s, today\'s volume` : 'no background traffic: every request counted is the load\'s'})…`);
-  const env = await startEnvironment({ runDir: join(outDir, 'stack'), monitoringDir: o.monitoringDir, portOffset, timeScale, seed, trafficRate: growth ? DEFAULT_TRAFFIC_RATE : 0, onProgress: (line) => console.log(`  ${line}`) });
+  const env = await startBackend(backend, { images, runDir: join(outDir, 'stack'), monitoringDir: o.monitoringDir, portOffset, timeScale, seed, trafficRate: growth ? DEFAULT_TRAFFIC_RATE : 0, onProgress: (line) => console.log(`  ${line}`) });
   started = true;
   onShutdown(() => env.stop().then(() => {}));
   if (interruptedBy()) abort.abort();
@@ -216,6 +223,8 @@ const program = new Command('capacity')
   .option('--monitoring-dir <dir>', 'the monitoring folder under test (default: the bundled monitoring/)')
   .option('--port-offset <n>', 'add N to every port')
   .option('--out <dir>', 'run folder (default runs/<time>-capacity-<target>)')
+  .option('--backend <name>', 'native (the default) or containers')
+  .option('--images <source>', 'containers backend: local (the default) or upstream')
   .option('--reporter <names>', `reporters, comma-separated (default all: ${REPORTER_NAMES.join(',')})`)
   .exitOverride()
   .action((o: CapacityCliOptions) => main(o));

@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path';
 import { EventBus } from '../events/event-bus.ts';
 import { loadScenario, scenarioNames, type LoadedScenario } from '../engine/load.ts';
 import { ScenarioRunner, type Verdict } from '../engine/runner.ts';
-import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE } from '../stack/environment.ts';
+import { DEFAULT_SEED, DEFAULT_TRAFFIC_RATE } from '../stack/environment.ts';
+import { backendOption, imagesOption, startBackend, type RunningEnvironment } from '../stack/backend.ts';
 import { RemoteEnvironment } from '../stack/remote-environment.ts';
 import type { EnvironmentHandle } from '../stack/handles.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
@@ -35,6 +36,8 @@ interface ScenarioOptions {
   trafficRate?: string;
   reuse?: boolean;
   reporter?: string;
+  backend?: string;
+  images?: string;
 }
 
 /** Name, nominal length, what it needs beyond the core stack (the whole scenario, or some of its steps), and its title. */
@@ -79,6 +82,9 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
   const portOffset = numberOption('--port-offset', o.portOffset, { integer: true, min: 0, max: 50_000 }) ?? 0;
   const trafficRate = numberOption('--traffic-rate', o.trafficRate, { min: 0, max: 2000 }) ?? DEFAULT_TRAFFIC_RATE;
   const reporters = reporterOption(o.reporter);
+  const backend = backendOption(o.backend);
+  const images = imagesOption(o.images);
+  if (o.reuse && o.backend !== undefined) throw new UsageError('--backend cannot be combined with --reuse: the running stack has its own', { field: '--backend', fix: 'drop --backend' });
   // The folder must load (YAML, JSON, rule PromQL, dashboard queries, each tool's own check) before any process starts.
   if (!o.reuse) assertLoadable(o.monitoringDir ?? join(REPO_ROOT, 'monitoring'));
   const label = selected.length === 1 ? selected[0]! : 'all';
@@ -108,9 +114,10 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
   const t0 = Date.now();
   const env = o.reuse ? await reuseRunningStack(portOffset, o) : await startOwnStack();
   started = true;
-  async function startOwnStack(): Promise<EnvironmentHandle> {
-    console.log(`Run folder: ${outDir}\nStarting the stack (seed ${seed}, time scale ${timeScale})…`);
-    const started = await startEnvironment({
+  async function startOwnStack(): Promise<RunningEnvironment> {
+    console.log(`Run folder: ${outDir}\nStarting the stack on the ${backend} backend (seed ${seed}, time scale ${timeScale})…`);
+    const started = await startBackend(backend, {
+      images,
       runDir: join(outDir, 'stack'),
       monitoringDir: o.monitoringDir,
       portOffset,
@@ -180,6 +187,8 @@ const program = new Command('scenario')
   .option('--port-offset <n>', 'add N to every port')
   .option('--traffic-rate <rps>', 'background requests/s across all services')
   .option('--reporter <names>', `reporters, comma-separated (default all: ${REPORTER_NAMES.join(',')})`)
+  .option('--backend <name>', 'native (processes on 127.0.0.1, the default) or containers (Docker, or podman from `npm run setup -- --containers`)')
+  .option('--images <source>', 'containers backend: local (built by setup, the default) or upstream (pulled by your engine)')
   .option('--reuse', 'run against the stack `npm run stack -- up` runs at this --port-offset, and leave it running')
   .exitOverride()
   .action((names: string[], o: ScenarioOptions) => main(names, o));

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { REPO_ROOT } from './paths.ts';
 
+/** An image built here with the upstream image's container contract (containers/recipes/); AGPL components have none. */
+const LocalImage = z.object({ tag: z.string(), recipe: z.string() });
+
 const GoComponent = z.object({
   version: z.string(),
   module: z.string(),
@@ -16,6 +19,7 @@ const GoComponent = z.object({
   versionValue: z.string().optional(),
   envVar: z.string(),
   image: z.string().optional(),
+  localImage: LocalImage.optional(),
   license: z.string(),
   embedPlaceholders: z.array(z.string()).optional(),
 });
@@ -29,6 +33,7 @@ const CollectorComponent = z.object({
   binaries: z.array(z.string()).length(1),
   envVar: z.string(),
   image: z.string().optional(),
+  localImage: LocalImage.optional(),
   license: z.string(),
 });
 
@@ -37,6 +42,7 @@ const DebianComponent = z.object({
   binary: z.string(),
   paths: z.array(z.string()),
   image: z.string().optional(),
+  localImage: LocalImage.optional(),
   license: z.string(),
 });
 
@@ -51,7 +57,7 @@ const UserSuppliedComponent = z.object({
 });
 
 const Manifest = z.object({
-  node: z.object({ version: z.string(), license: z.string() }),
+  node: z.object({ version: z.string(), license: z.string(), image: z.string().optional(), localImage: LocalImage.optional() }),
   go: z.record(z.string(), GoComponent),
   collector: z.record(z.string(), CollectorComponent),
   debian: z.record(z.string(), DebianComponent),

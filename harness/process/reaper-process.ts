@@ -8,8 +8,11 @@
  * Runs directly under Node's type stripping (no tsx): erasable TypeScript only.
  */
 import { appendFileSync } from 'node:fs';
+import { request } from 'node:http';
 
 const groups = new Set<number>();
+/** Container engines (socket path) and the run label whose containers, networks and volumes go with the harness. */
+const engines: { socket: string; label: string }[] = [];
 const logFile = process.argv[2];
 const log = (msg: string): void => {
   if (logFile) appendFileSync(logFile, `${new Date().toISOString()} reaper[${process.pid}] ${msg}\n`);
@@ -34,7 +37,43 @@ function signalAll(sig: NodeJS.Signals): void {
   }
 }
 
+/** One call to the Docker-compatible API on a unix socket; resolves with the parsed body (or undefined). */
+function api(socket: string, method: string, path: string): Promise<unknown> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath: socket, method, path, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        try {
+          resolve(body ? JSON.parse(body) : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/** Removes every container, network and volume that carries a run's label. */
+async function reapContainers(): Promise<void> {
+  for (const { socket, label } of engines) {
+    const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
+    const containers = ((await api(socket, 'GET', `/containers/json?all=1&filters=${filters}`)) ?? []) as { Id: string }[];
+    log(`removing ${containers.length} container(s) labelled ${label}`);
+    await Promise.all(containers.map((c) => api(socket, 'DELETE', `/containers/${c.Id}?force=1&v=1`)));
+    const networks = ((await api(socket, 'GET', `/networks?filters=${filters}`)) ?? []) as { Id: string }[];
+    for (const n of networks) await api(socket, 'DELETE', `/networks/${n.Id}`);
+    const volumes = ((await api(socket, 'GET', `/volumes?filters=${filters}`)) as { Volumes?: { Name: string }[] } | undefined)?.Volumes ?? [];
+    for (const v of volumes) await api(socket, 'DELETE', `/volumes/${v.Name}?force=1`);
+  }
+}
+
 async function reap(): Promise<void> {
+  if (engines.length) await reapContainers();
   if (groups.size === 0) process.exit(0);
   log(`harness gone; reaping ${[...groups].join(', ')}`);
   // A frozen (SIGSTOPped) process ignores SIGTERM until continued.
@@ -53,8 +92,16 @@ process.stdin.on('data', (chunk: string) => {
   buffer += chunk;
   let nl: number;
   while ((nl = buffer.indexOf('\n')) >= 0) {
-    const [cmd, arg] = buffer.slice(0, nl).trim().split(/\s+/);
+    const [cmd, arg, extra] = buffer.slice(0, nl).trim().split(/\s+/);
     buffer = buffer.slice(nl + 1);
+    if (cmd === 'containers' && arg && extra) {
+      engines.push({ socket: arg, label: extra });
+      continue;
+    }
+    if (cmd === 'forget-containers') {
+      engines.length = 0;
+      continue;
+    }
     const pgid = Number(arg);
     if (!Number.isInteger(pgid) || pgid <= 1) continue;
     if (cmd === 'add') groups.add(pgid);

@@ -30,6 +30,16 @@ export class Reaper {
     this.child.stdin?.write(`remove ${pgid}\n`);
   }
 
+  /** On the harness's death, remove every container, network and volume labelled `label` (key=value) on the engine at `socket`. */
+  registerContainers(socket: string, label: string): void {
+    this.child.stdin?.write(`containers ${socket} ${label}\n`);
+  }
+
+  /** The stack removed its containers itself. */
+  unregisterContainers(): void {
+    this.child.stdin?.write('forget-containers\n');
+  }
+
   /** Normal end: close the pipe; with nothing registered the reaper just exits. */
   close(): void {
     this.child.stdin?.end();
