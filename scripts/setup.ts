@@ -14,6 +14,7 @@ import { binCacheDir, REPO_ROOT, srcCacheDir } from '../harness/lib/paths.ts';
 import { cachedBinaryPath, findUserSupplied, resolveBinary, type BinaryName } from '../harness/stack/binaries.ts';
 import { displayPath, prepareFleetBundle } from '../harness/stack/fleet-bundle.ts';
 import { UsageError } from '../harness/lib/errors.ts';
+import { setupContainers } from './containers.ts';
 
 const manifest = loadManifest();
 
@@ -196,6 +197,11 @@ async function main(): Promise<void> {
     const b = await prepareFleetBundle();
     return b.built ? `built ${displayPath(b.path)}` : `skipped (${displayPath(b.path)} matches the sources)`;
   });
+  if (process.argv.includes('--containers')) {
+    // The containers backend: an engine (a Docker that answers, else podman installed and its API started) and the local images.
+    console.log('[setup] containers backend');
+    await setupContainers((line) => console.log(`[setup]   ${line}`));
+  } else console.log('[setup] containers backend                           not set up (npm run setup -- --containers)');
   printComponents();
   console.log(`[setup] done in ${((performance.now() - t0) / 1000).toFixed(1)}s; binaries in ${binCacheDir()}`);
 }
