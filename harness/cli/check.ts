@@ -15,16 +15,24 @@ import { runCommand } from '../lib/cli-errors.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
 import { runChecks } from '../check/run.ts';
 import { formatFinding } from '../check/findings.ts';
+import { checkContainersBackend } from '../check/containers.ts';
+import { backendOption, imagesOption } from '../stack/backend.ts';
+import { defaultImageSource } from '../stack/containers/images.ts';
 
 interface CheckCliOptions {
+  backend?: string;
+  images?: string;
   monitoringDir?: string;
   compose?: string;
   json?: boolean;
 }
 
-function main(o: CheckCliOptions): void {
+async function main(o: CheckCliOptions): Promise<void> {
   const monitoringDir = o.monitoringDir ?? join(REPO_ROOT, 'monitoring');
+  const backend = backendOption(o.backend);
+  const images = imagesOption(o.images);
   const results = runChecks({ monitoringDir, compose: o.compose });
+  if (backend === 'containers') results.push(await checkContainersBackend(monitoringDir, images ?? (await defaultImageSource())));
   const findings = results.flatMap((r) => r.findings);
   if (o.json) {
     console.log(JSON.stringify({ monitoringDir, compose: o.compose ?? null, ok: findings.length === 0, results }, null, 2));
@@ -49,6 +57,8 @@ const program = new Command('check')
   .option('--monitoring-dir <dir>', 'the monitoring folder under test (default: the bundled monitoring/)')
   .option('--compose <file>', 'also check this Docker Compose file against the port plan')
   .option('--json', 'print the results as JSON')
+  .option('--backend <name>', 'native (the default), or containers: also check the engine answers and has every image the folder needs')
+  .option('--images <source>', 'with --backend containers: local (the default) or upstream')
   .exitOverride()
   .action((o: CheckCliOptions) => main(o));
 

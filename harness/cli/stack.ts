@@ -14,7 +14,8 @@ import { request } from 'undici';
 import { loadManifest } from '../lib/manifest.ts';
 import type { ComponentName } from '../plan/port-plan.ts';
 import { ControlServer } from '../stack/control-server.ts';
-import { startEnvironment, DEFAULT_SEED, DEFAULT_TRAFFIC_RATE, type StartedEnvironment } from '../stack/environment.ts';
+import { DEFAULT_SEED, DEFAULT_TRAFFIC_RATE } from '../stack/environment.ts';
+import { backendOption, imagesOption, startBackend, type RunningEnvironment } from '../stack/backend.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
 import { buildTopology } from '../plan/topology.ts';
 import { clearState, pidAlive, readState, writeState, type StackState } from '../stack/state.ts';
@@ -33,10 +34,12 @@ interface UpOptions {
   trafficRate?: string;
   runDir?: string;
   daemon?: boolean;
+  backend?: string;
+  images?: string;
 }
 
 /** The folder's log store and shipper: their URLs, or ABSENT with how to supply them. */
-function logRows(env: StartedEnvironment): [string, string, string][] {
+function logRows(env: RunningEnvironment): [string, string, string][] {
   const t = env.stack.topology;
   const p = env.stack.config.logPipeline;
   return [p.store, p.shipper].map((name) => {
@@ -50,15 +53,15 @@ const LOG_COMPONENT_TITLES: Partial<Record<ComponentName, string>> = { loki: 'Lo
 /** What `status` probes for each log component: its readiness path. */
 const LOG_READY_PATHS: Partial<Record<ComponentName, string>> = { loki: '/ready', promtail: '/ready', victorialogs: '/health', otelcol: '/metrics' };
 
-function urlTable(env: StartedEnvironment): string {
+function urlTable(env: RunningEnvironment): string {
   const t = env.stack.topology;
   const rows: [string, string, string][] = [
     ['Prometheus', t.component.prometheus.url, '-'],
     ['Alertmanager', t.component.alertmanager.url, '-'],
     ...logRows(env),
-    ['Grafana', t.component.grafana.url, `not started natively (AGPL-3.0, user-supplied): ${loadManifest().userSupplied.grafana!.how}`],
+    ['Grafana', t.component.grafana.url, env.stack.has('grafana') ? 'admin / (a random password, in the run folder\'s secrets file)' : `not started (AGPL-3.0, user-supplied): ${loadManifest().userSupplied.grafana!.how}`],
     ['MQTT (Mosquitto)', `mqtt://127.0.0.1:${t.component.mosquitto.port}`, 'anonymous'],
-    ['PostgreSQL', `postgresql://127.0.0.1:${t.component.postgres.port}/postgres`, 'postgres (trust)'],
+    ['PostgreSQL', `postgresql://127.0.0.1:${t.component.postgres.port}/postgres`, env.backend === 'containers' ? 'postgres / (a random password, in the run folder\'s secrets file)' : 'postgres (trust)'],
     ['Redis', `redis://127.0.0.1:${t.component.redis.port}`, '-'],
     ['postgres_exporter', t.component['postgres-exporter'].url, '-'],
     ['redis_exporter', t.component['redis-exporter'].url, '-'],
@@ -81,12 +84,14 @@ function envOptions(o: UpOptions, progress: (l: string) => void) {
     services: o.services,
     runDir: o.runDir,
     onProgress: progress,
+    images: imagesOption(o.images),
   };
 }
 
 async function up(o: UpOptions): Promise<void> {
   const progress = (l: string): void => console.log(`  ${l}`);
   const opts = envOptions(o, progress);
+  const backend = backendOption(o.backend);
   // The folder must load before any process starts (the daemon re-checks nothing: its parent did).
   if (!o.daemon) assertLoadable(o.monitoringDir ?? join(REPO_ROOT, 'monitoring'));
   if (o.detach) return upDetached(o, opts.portOffset);
@@ -95,8 +100,8 @@ async function up(o: UpOptions): Promise<void> {
 
   installSignalHandlers((sig) => console.log(`\n${sig}: stopping the stack…`));
   const t0 = Date.now();
-  console.log(`Starting the stack (port offset ${opts.portOffset}, time scale ${opts.timeScale}, seed ${opts.seed})…`);
-  const env = await startEnvironment(opts);
+  console.log(`Starting the stack on the ${backend} backend (port offset ${opts.portOffset}, time scale ${opts.timeScale}, seed ${opts.seed})…`);
+  const env = await startBackend(backend, opts);
   // The control port lets `scenario --reuse` act on this stack's processes.
   const control = new ControlServer(env, env.stack.topology.component['harness-control'].port);
   onShutdown(async () => {
@@ -215,6 +220,8 @@ program
   .option('--time-scale <f>', 'scale every interval and window by F (0 < F ≤ 1)')
   .option('--seed <n>', 'seed for traffic, latencies and error draws')
   .option('--traffic-rate <rps>', 'background requests/s across all services (0 for none)')
+  .option('--backend <name>', 'native (processes on 127.0.0.1, the default) or containers')
+  .option('--images <source>', 'containers backend: local (built by setup, the default) or upstream')
   .addOption(new Option('--run-dir <dir>').hideHelp())
   .addOption(new Option('--daemon').hideHelp())
   .action((o: UpOptions) => up(o));

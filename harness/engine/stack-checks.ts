@@ -5,6 +5,7 @@
  * effective retention (flags, runtime info, /config) and its enforcement (backfilled
  * blocks, pushes with old timestamps); a config reload applied without a gap in the data.
  */
+import { COMPONENT_PORTS } from '../plan/port-plan.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -74,7 +75,13 @@ async function matchTargets(ctx: CheckContext) {
 function absentTargets(ctx: CheckContext): Map<string, string> {
   const out = new Map<string, string>();
   const t = ctx.env?.stack.topology;
-  for (const a of ctx.env?.stack.absent ?? []) if (t) out.set(`127.0.0.1:${t.component[a.name].port}`, `${a.name} is absent (${a.reason})`);
+  for (const a of ctx.env?.stack.absent ?? []) {
+    if (!t) continue;
+    const why = `${a.name} is absent (${a.reason})`;
+    // Natively its loopback port; on the containers backend its Compose address.
+    out.set(`127.0.0.1:${t.component[a.name].port}`, why);
+    out.set(`${COMPONENT_PORTS[a.name].composeHost}:${COMPONENT_PORTS[a.name].containerPort}`, why);
+  }
   return out;
 }
 

@@ -24,8 +24,10 @@ export function backendOption(value: string | undefined): BackendName {
   return v as BackendName;
 }
 
-export function imagesOption(value: string | undefined): ImageSource {
-  const v = value ?? 'local';
+/** --images as given; undefined lets the backend choose (defaultImageSource). */
+export function imagesOption(value: string | undefined): ImageSource | undefined {
+  if (value === undefined) return undefined;
+  const v = value;
   if (v !== 'local' && v !== 'upstream') throw new UsageError(`unknown image source "${v}"`, { field: '--images', fix: 'local (built by `npm run setup -- --containers` with the upstream contract) or upstream (prom/prometheus and the rest, pulled by your engine)' });
   return v;
 }

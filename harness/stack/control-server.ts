@@ -9,13 +9,13 @@
  *   POST /processes/<name>/<kill|freeze|thaw|stop|restart>
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
-import type { StartedEnvironment } from './environment.ts';
+import type { EnvironmentHandle } from './handles.ts';
 
 export class ControlServer {
   private server: Server | undefined;
 
   constructor(
-    private readonly env: StartedEnvironment,
+    private readonly env: EnvironmentHandle,
     private readonly port: number,
   ) {}
 

@@ -18,7 +18,8 @@ import type { ComponentName } from '../../plan/port-plan.ts';
 import type { ReceivedNotification } from '../../events/notification.ts';
 import { UsageError } from '../../lib/errors.ts';
 import { REPO_ROOT } from '../../lib/paths.ts';
-import { absentLogComponents, inactiveLogComponents, type AbsentComponent } from '../components.ts';
+import { inactiveLogComponents, type AbsentComponent } from '../components.ts';
+import { loadManifest } from '../../lib/manifest.ts';
 import { ensureFleetBundle } from '../fleet-bundle.ts';
 import { waitUntilReady } from '../wait.ts';
 import { defaultRunDir } from '../native-stack.ts';
@@ -29,7 +30,7 @@ import { LoopbackContainer } from './loopback-container.ts';
 import { ContainerProcess } from './container-process.ts';
 import { containerDefinitions, newRunSecrets, type ContainerDefinition, type RunSecrets } from './definitions.ts';
 import { serviceContainerDefinition, type ServiceContainerDefinition } from './fleet-containers.ts';
-import type { ImageSource } from './images.ts';
+import { defaultImageSource, type ImageSource } from './images.ts';
 
 export interface ContainersStackOptions {
   monitoringDir?: string;
@@ -65,13 +66,18 @@ export class ContainersStack {
     mkdirSync(join(topology.logDir, 'services'), { recursive: true });
     mkdirSync(topology.dataDir, { recursive: true });
     const rendered = renderMonitoringConfig({ monitoringDir, topology, timeScale: this.opts.timeScale ?? 1, backend: 'containers' });
-    const absent = absentLogComponents(rendered.logPipeline);
+    const images = this.opts.images ?? (await defaultImageSource());
+    // Loki and Promtail are AGPL: on containers they run only from their upstream images.
+    const absent = images === 'upstream' ? [] : absentOnLocalImages(rendered);
     await assertPortsFree(plannedPorts(topology, { services: this.opts.services !== false, except: inactiveLogComponents(rendered.logPipeline) }));
     const secrets = newRunSecrets();
-    const defs = containerDefinitions(topology, rendered, this.opts.images ?? 'local', secrets);
+    // For the user who connects by hand; owner-only, and never part of a report.
+    writeFileSync(join(runDir, 'secrets.json'), JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    progress(`images: ${images}${this.opts.images ? '' : ' (chosen: no --images given)'}`);
+    const defs = containerDefinitions(topology, rendered, images, secrets, engineHost.startsWith('unix://') ? engineHost.slice('unix://'.length) : undefined);
     const client = await getContainerRuntimeClient();
     for (const d of defs) {
-      if (!(await client.image.exists(ImageName.fromString(d.image)))) throw new UsageError(`image ${d.image} (${d.name}) is not on the engine`, { field: '--images', fix: this.opts.images === 'upstream' ? `pull it (docker pull ${d.image}), or use --images local` : 'build the local images: npm run setup -- --containers' });
+      if (!(await client.image.exists(ImageName.fromString(d.image)))) throw new UsageError(`image ${d.image} (${d.name}) is not on the engine`, { field: '--images', fix: images === 'upstream' ? `pull it (docker pull ${d.image}), or use --images local` : 'build the local images: npm run setup -- --containers' });
     }
     for (const a of absent) progress(`${a.name}: ABSENT (${a.reason}); to supply it: ${a.how}`);
 
@@ -91,6 +97,15 @@ export class ContainersStack {
     writeFileSync(join(runDir, 'stack.json'), JSON.stringify(started.describe(), null, 2));
     return started;
   }
+}
+
+/** The folder's log components that have no local image (AGPL): absent, with how to run them. */
+function absentOnLocalImages(cfg: RenderedConfig): AbsentComponent[] {
+  const names = [cfg.logPipeline.store, cfg.logPipeline.shipper].filter((n) => loadManifest().userSupplied[n] !== undefined);
+  return names.map((name) => {
+    const spec = loadManifest().userSupplied[name]!;
+    return { name, reason: `${name} is ${spec.license}: this project builds no local image of it`, how: `run with --images upstream on an engine that can pull ${spec.image}` };
+  });
 }
 
 export class StartedContainersStack implements StackHandle {

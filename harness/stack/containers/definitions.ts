@@ -40,10 +40,11 @@ export interface ContainerDefinition {
 /** Secrets of one run, generated fresh and never written into a report. */
 export interface RunSecrets {
   postgresPassword: string;
+  grafanaAdminPassword: string;
 }
 
 export function newRunSecrets(): RunSecrets {
-  return { postgresPassword: randomBytes(18).toString('base64url') };
+  return { postgresPassword: randomBytes(18).toString('base64url'), grafanaAdminPassword: randomBytes(18).toString('base64url') };
 }
 
 /** Addresses the fake services use inside the network. */
@@ -60,7 +61,7 @@ function dir(path: string, mode = 0o777): string {
   return path;
 }
 
-export function containerDefinitions(t: Topology, cfg: RenderedConfig, images: ImageSource, secrets: RunSecrets): ContainerDefinition[] {
+export function containerDefinitions(t: Topology, cfg: RenderedConfig, images: ImageSource, secrets: RunSecrets, engineSocket?: string): ContainerDefinition[] {
   const c = t.component;
   const img = (n: ImageComponent) => imageFor(n, images);
   const conf = (sub: string): string => join(cfg.dir, sub);
@@ -121,6 +122,7 @@ export function containerDefinitions(t: Topology, cfg: RenderedConfig, images: I
       wait: new HttpWait(`${c.prometheus.url}/-/ready`), dependsOn: ['alertmanager'], readyTimeoutMs: 60_000,
     },
   ];
+  if (images === 'upstream') defs.push(...userSuppliedDefinitions(t, cfg, secrets, engineSocket));
   if (cfg.logPipeline.store === 'victorialogs') {
     const args = cfg.settings.victorialogsArgs ?? [];
     const storage = args.find((a) => a.startsWith('-storageDataPath='))?.split('=')[1] ?? '/victoria-logs-data';
@@ -143,5 +145,42 @@ export function containerDefinitions(t: Topology, cfg: RenderedConfig, images: I
       },
     );
   }
+  return defs;
+}
+
+/**
+ * The AGPL parts, from their upstream images only (this project never builds them): Grafana
+ * with a random admin password, and Loki with Promtail for a folder whose logs go there.
+ * Not run here (no registry is reachable); written to the images' documented contracts.
+ */
+function userSuppliedDefinitions(t: Topology, cfg: RenderedConfig, secrets: RunSecrets, engineSocket: string | undefined): ContainerDefinition[] {
+  const c = t.component;
+  const conf = (sub: string): string => join(cfg.dir, sub);
+  const port = (name: ComponentName) => ({ container: COMPONENT_PORTS[name].containerPort, host: c[name].port });
+  const defs: ContainerDefinition[] = [
+    {
+      name: 'grafana', image: imageFor('grafana', 'upstream'), aliases: ['grafana'], ports: [port('grafana')],
+      env: { GF_SECURITY_ADMIN_USER: 'admin', GF_SECURITY_ADMIN_PASSWORD: secrets.grafanaAdminPassword, GF_USERS_ALLOW_SIGN_UP: 'false' },
+      binds: [{ source: conf('grafana/provisioning'), target: '/etc/grafana/provisioning', mode: 'ro' }],
+      wait: new HttpWait(`${c.grafana.url}/api/health`), dependsOn: ['prometheus'], readyTimeoutMs: 90_000,
+    },
+  ];
+  if (cfg.logPipeline.store !== 'loki') return defs;
+  const data = (name: string) => dir(join(t.dataDir, name));
+  defs.push(
+    {
+      name: 'loki', image: imageFor('loki', 'upstream'), aliases: ['loki'], ports: [port('loki'), { container: 9096, host: c.loki.extra.grpc! }],
+      command: ['-config.file=/etc/loki/loki-config.yml'],
+      binds: [{ source: conf('loki'), target: '/etc/loki', mode: 'ro' }, { source: data('loki'), target: '/loki', mode: 'rw' }],
+      wait: new HttpWait(`${c.loki.url}/ready`), dependsOn: [], readyTimeoutMs: 120_000,
+    },
+    {
+      name: 'promtail', image: imageFor('promtail', 'upstream'), aliases: ['promtail'], ports: [port('promtail')],
+      command: ['-config.file=/etc/promtail/promtail-config.yml'],
+      // Docker discovery: the engine's API socket where the folder's config expects it.
+      binds: [{ source: conf('promtail'), target: '/etc/promtail', mode: 'ro' }, ...(engineSocket ? [{ source: engineSocket, target: '/var/run/docker.sock', mode: 'ro' as const }] : [])],
+      wait: new HttpWait(`${c.promtail.url}/ready`), dependsOn: ['loki'], readyTimeoutMs: 60_000,
+    },
+  );
   return defs;
 }

@@ -5,6 +5,7 @@
  * upstream image: the project never builds them.
  */
 import { UsageError } from '../../lib/errors.ts';
+import { request } from 'undici';
 import { loadManifest } from '../../lib/manifest.ts';
 
 export type ImageSource = 'upstream' | 'local';
@@ -35,4 +36,18 @@ export function imageFor(name: ImageComponent, source: ImageSource): string {
     throw new UsageError(`${name} has no local image${agpl ? ` (it is ${e.license}: this project never builds it)` : ''}`, { field: '--images', fix: agpl ? `use --images upstream on an engine that can pull ${e.image ?? name}` : `add a recipe in containers/recipes/${name}/ and its localImage in versions.json` });
   }
   return e.localImage.tag;
+}
+
+/**
+ * Without --images: upstream when the engine can pull (Docker Hub answers within 2 s),
+ * local otherwise (as here, where no registry is reachable).
+ */
+export async function defaultImageSource(): Promise<ImageSource> {
+  try {
+    const res = await request('https://registry-1.docker.io/v2/', { method: 'GET', headersTimeout: 2000, bodyTimeout: 2000 });
+    await res.body.dump();
+    return 'upstream';
+  } catch {
+    return 'local';
+  }
 }
