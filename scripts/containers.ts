@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UsageError } from '../harness/lib/errors.ts';
 import { cacheRoot, REPO_ROOT } from '../harness/lib/paths.ts';
+import { loadManifest } from '../harness/lib/manifest.ts';
 import { resolveBinary, type BinaryName } from '../harness/stack/binaries.ts';
 import { detectEngine, DOCKER_SOCKET, engineName, engineRequest, pingEngine, PODMAN_RUN_DIR, PODMAN_SOCKET, type Engine } from '../harness/stack/containers/engine.ts';
 
@@ -114,6 +115,20 @@ async function ensureEngine(log: Log): Promise<Engine> {
   await startPodmanService(log);
   log(`engine: ${await engineName(PODMAN_URL)} at ${PODMAN_URL}`);
   return { host: PODMAN_URL, source: 'podman' };
+}
+
+/**
+ * Compose v1 (versions.json debian `docker-compose`), which runs docker-compose.test.yml on
+ * the engine: installed with apt when no docker-compose is there (a user's own is kept).
+ */
+async function ensureCompose(log: Log): Promise<void> {
+  const spec = loadManifest().debian['docker-compose'];
+  if (!spec) return;
+  const onPath = async () => (await execa('sh', ['-c', `command -v ${spec.binary}`], { reject: false })).stdout.trim();
+  const found = spec.paths.find((p) => existsSync(p)) ?? (await onPath());
+  if (found) return log(`compose: ${found} (${(await execa(found, ['version', '--short'], { reject: false })).stdout.trim() || 'version unknown'})`);
+  if (process.getuid?.() !== 0) return log(`WARNING: no ${spec.binary}: install the Debian package ${spec.package} (${spec.license}) as root to run docker-compose.test.yml`);
+  await aptInstall([spec.package], log);
 }
 
 /** Statically linked, i.e. an ELF64 without PT_INTERP: the only kind that runs FROM scratch. */
@@ -301,6 +316,7 @@ export async function setupContainers(log: Log): Promise<void> {
   mkdirSync(CACHE(), { recursive: true });
   const engine = await ensureEngine(log);
   await detectEngine(); // so containerEngineEnv() in this process names the engine just set up
+  await ensureCompose(log);
   const hashFile = join(CACHE(), 'hashes.json');
   const hashes = (existsSync(hashFile) ? JSON.parse(readFileSync(hashFile, 'utf8')) : {}) as HashCache;
   const failed: string[] = [];

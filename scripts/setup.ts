@@ -39,7 +39,8 @@ async function commandExists(cmd: string): Promise<boolean> {
 }
 
 async function installDebianPackages(): Promise<string> {
-  const missing = Object.entries(manifest.debian).filter(([name]) => !resolves(name));
+  // Compose is for the containers backend only (scripts/containers.ts installs it with --containers).
+  const missing = Object.entries(manifest.debian).filter(([name]) => name !== 'docker-compose' && !resolves(name));
   if (missing.length === 0) return 'skipped (all present)';
   const packages = [...new Set(missing.map(([, d]) => d.package))];
   if (!(await commandExists('apt-get'))) {

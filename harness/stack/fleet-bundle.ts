@@ -8,8 +8,8 @@
  * stale bundle is never run; the build checks esbuild read nothing outside that set.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
 import { build, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { fleetBundleDir, REPO_ROOT } from '../lib/paths.ts';
 
@@ -30,6 +30,11 @@ const BUILD = { bundle: true, platform: 'node', format: 'esm', target: 'node24',
 const ENTRY = 'fake-services/main.ts';
 /** Other keys' bundles are removed once unused this long: a running fleet may still restart a service from one. */
 const PRUNE_AFTER_MS = 7 * 24 * 3600_000;
+/**
+ * A stable name for the newest bundle: a relative symlink beside it, which docker-compose.test.yml
+ * runs (`node /app/.cache/fleet/current.mjs`) since a Compose file cannot name the hashed file.
+ */
+export const CURRENT_BUNDLE = 'current.mjs';
 
 /** The files a bundle is built from, relative to root with '/' separators, sorted. */
 export function fleetBundleSources(root = REPO_ROOT): string[] {
@@ -60,6 +65,11 @@ export async function prepareFleetBundle(opts: FleetBundleOptions = {}): Promise
     } catch {
       // best effort (another user's file)
     }
+    try {
+      linkCurrent(outDir, path);
+    } catch {
+      // a read-only cache: current.mjs stays as its owner left it
+    }
     return { path, built: false };
   }
   const result = await build({ ...BUILD, entryPoints: [join(root, ENTRY)], absWorkingDir: root, write: false, metafile: true });
@@ -73,15 +83,29 @@ export async function prepareFleetBundle(opts: FleetBundleOptions = {}): Promise
   const tmp = join(outDir, `.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   writeFileSync(tmp, out.contents);
   renameSync(tmp, path);
+  linkCurrent(outDir, path);
   prune(outDir, path);
   return { path, built: true };
+}
+
+/** Points current.mjs at the bundle: a new symlink renamed over the old one, so a reader never finds none. */
+function linkCurrent(outDir: string, path: string): void {
+  const link = join(outDir, CURRENT_BUNDLE);
+  try {
+    if (readlinkSync(link) === basename(path)) return;
+  } catch {
+    // absent, or not a symlink: replaced below
+  }
+  const tmp = join(outDir, `.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  symlinkSync(basename(path), tmp);
+  renameSync(tmp, link);
 }
 
 function prune(outDir: string, keep: string): void {
   const now = Date.now();
   for (const name of readdirSync(outDir)) {
     const p = join(outDir, name);
-    if (p === keep || !/\.(mjs|tmp)$/.test(name)) continue;
+    if (p === keep || name === CURRENT_BUNDLE || !/\.(mjs|tmp)$/.test(name)) continue;
     try {
       // A .tmp an hour old is a crashed build's; a bundle is kept while a fleet may still use it.
       if (now - statSync(p).mtimeMs > (name.endsWith('.tmp') ? 3600_000 : PRUNE_AFTER_MS)) rmSync(p, { force: true });

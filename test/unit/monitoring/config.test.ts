@@ -379,15 +379,16 @@ describe('docker-compose.test.yml', () => {
   const compose = yamlDoc(FILES.compose);
   const services: Record<string, Doc> = compose.services;
   const manifest = jsonDoc(join(REPO_ROOT, 'versions.json'));
+  /** The image a service runs unless <NAME>_IMAGE says otherwise: ${PROMETHEUS_IMAGE:-prom/prometheus:v3.16.0}. */
+  const defaultImage = (s: Doc): string => /^\$\{[A-Z_]+_IMAGE:-(.+)\}$/.exec(s.image)?.[1] ?? s.image;
 
-  it('publishes the port plan', () => {
+  it('publishes the port plan, on 127.0.0.1 only', () => {
     for (const [name, c] of Object.entries(COMPONENT_PORTS)) {
-      if (name === 'alert-receiver' || name === 'harness-control' || name === 'capacity-targets') continue; // the harness itself, not containers of the stack
+      if (name === 'harness-control' || name === 'capacity-targets') continue; // the harness itself, not containers of the stack
       if (name === 'victorialogs' || name === 'otelcol') continue; // the other bundled folder's log pipeline; this file runs monitoring/ (Loki + Promtail)
-      expect(services[name]?.ports?.[0], name).toBe(`${c.port}:${c.containerPort}`);
-      expect(services[name].container_name, name).toBe(`mcp-${name}`);
+      expect(services[name]?.ports?.[0], name).toBe(`127.0.0.1:${c.port}:${c.containerPort}`);
     }
-    expect(services['zen-coordinator'].ports).toEqual(['7000:7000']);
+    expect(services['zen-coordinator'].ports).toEqual(['127.0.0.1:7000:7000', '127.0.0.1:7100:7100']);
   });
 
   it('runs the 16 MCP services with the ports Prometheus scrapes and their service_group label', () => {
@@ -397,39 +398,44 @@ describe('docker-compose.test.yml', () => {
     for (const { name, group } of MCP_SERVICES) {
       const s = services[name];
       expect(s, name).toBeDefined();
-      const port = scraped.get(name)!.split(':')[1];
-      expect(s.ports, name).toEqual([`${port}:${port}`]);
+      const port = Number(scraped.get(name)!.split(':')[1]);
+      // The service port, and its fault-control port (+100), which Prometheus never scrapes.
+      expect(s.ports, name).toEqual([`127.0.0.1:${port}:${port}`, `127.0.0.1:${port + 100}:${port + 100}`]);
       expect(s.labels['mcp.service_group'], name).toBe(group);
-      expect(s.environment.MCP_FAKE_SERVICE, name).toBe(name);
-      // The container is named like the service, which is what Promtail's `container` label shows.
-      expect(s.container_name, name).toBe(name);
-      expect(s.networks, name).toContain('mcp-network');
+      // The variable the fake services read (fake-services/config.ts): a JSON config.
+      expect(JSON.parse(s.environment.MCP_FAKE_CONFIG), name).toMatchObject({ service: name, port, host: '0.0.0.0' });
     }
   });
 
   it('takes image tags from versions.json', () => {
-    expect(services.prometheus.image).toBe(manifest.go.prometheus.image);
-    expect(services.alertmanager.image).toBe(manifest.go.alertmanager.image);
-    expect(services.loki.image).toBe(manifest.userSupplied.loki.image);
-    expect(services.promtail.image).toBe(manifest.userSupplied.promtail.image);
+    expect(defaultImage(services.prometheus)).toBe(manifest.go.prometheus.image);
+    expect(defaultImage(services.alertmanager)).toBe(manifest.go.alertmanager.image);
+    expect(defaultImage(services.loki)).toBe(manifest.userSupplied.loki.image);
+    expect(defaultImage(services.promtail)).toBe(manifest.userSupplied.promtail.image);
+    expect(defaultImage(services.grafana)).toBe(manifest.userSupplied.grafana.image);
     for (const k of ['mosquitto', 'postgres', 'redis', 'postgres-exporter', 'redis-exporter']) {
-      expect(services[k].image, k).toBe(manifest.debian[k].image);
+      expect(defaultImage(services[k]), k).toBe(manifest.debian[k].image);
     }
-    expect(services['terminal-mcp'].image).toBe(`node:${manifest.node.version}`);
+    expect(defaultImage(services['terminal-mcp'])).toBe(`node:${manifest.node.version}`);
   });
 
   it('mounts monitoring/ read-only where the configs expect it', () => {
     const mounts = Object.values(services).flatMap((s: Doc) => (s.volumes ?? []) as string[]);
     for (const m of [
-      './monitoring/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
-      './monitoring/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro',
-      './monitoring/alertmanager/config.yml:/etc/alertmanager/config.yml:ro',
-      './monitoring/loki/loki-config.yml:/etc/loki/loki-config.yml:ro',
-      './monitoring/promtail/promtail-config.yml:/etc/promtail/promtail-config.yml:ro',
+      './monitoring/prometheus:/etc/prometheus:ro',
+      './monitoring/alertmanager:/etc/alertmanager:ro',
+      './monitoring/loki:/etc/loki:ro',
+      './monitoring/promtail:/etc/promtail:ro',
       './monitoring/grafana/provisioning:/etc/grafana/provisioning:ro',
     ]) {
       expect(mounts).toContain(m);
     }
+    // The paths the folder's configs name under those mounts.
+    expect(services.prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(yamlDoc(FILES.prometheus).rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    expect(services.alertmanager.command).toContain('--config.file=/etc/alertmanager/config.yml');
+    expect(services.loki.command).toEqual(['-config.file=/etc/loki/loki-config.yml']);
+    expect(services.promtail.command).toEqual(['-config.file=/etc/promtail/promtail-config.yml']);
   });
 });
 
