@@ -187,10 +187,10 @@ function stackSection(r: RunResult): string {
     ? `<div class="warnings"><h3>Config warnings</h3><ul>${run.configWarnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>`
     : '';
   const changes = run.configChanges.length
-    ? `<table class="grid config-changes" id="config-changes"><thead><tr><th>file</th><th>key</th><th>from → to</th><th>reason</th></tr></thead><tbody>${run.configChanges
+    ? `<table class="grid config-changes" id="config-changes"><thead><tr><th>file</th><th>key</th><th>from → to</th><th>class</th><th>reason</th></tr></thead><tbody>${run.configChanges
         .map(
           (c) =>
-            `<tr><td><code>${esc(c.file)}</code></td><td><code>${esc(c.key)}</code></td><td class="change"><code class="from">${esc(truncate(formatAny(c.from), 400))}</code> <span class="arrow">→</span> <code class="to">${esc(truncate(formatAny(c.to), 400))}</code></td><td>${esc(c.reason)}</td></tr>`,
+            `<tr><td><code>${esc(c.file)}</code></td><td><code>${esc(c.key)}</code></td><td class="change"><code class="from">${esc(truncate(formatAny(c.from), 400))}</code> <span class="arrow">→</span> <code class="to">${esc(truncate(formatAny(c.to), 400))}</code></td><td class="change-kind ${esc(c.kind ?? 'harness-plumbing')}">${esc(c.kind ?? 'harness-plumbing')}${c.storage ? ` (${esc(c.storage)})` : ''}</td><td>${esc(c.reason)}</td></tr>`,
         )
         .join('')}</tbody></table>`
     : '<p class="muted" id="config-changes">The harness changed nothing in the monitoring configuration.</p>';
@@ -618,7 +618,7 @@ table.grid{width:100%}table.grid td{overflow-wrap:anywhere}table.grid th,table.g
 table.kv th{text-align:left;color:var(--muted);font-weight:500;padding:2px 14px 2px 0;vertical-align:top;white-space:nowrap}table.kv td{padding:2px 0}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.bad td{background:#fff3f3}
-.config-changes td.change code{word-break:break-all}.config-changes .from{color:#8a1c1c;background:#fdeeee;padding:0 3px}.config-changes .to{color:#1b5e20;background:#eaf6ea;padding:0 3px}.arrow{color:var(--muted)}
+.config-changes td.change code{word-break:break-all}.config-changes .from{color:#8a1c1c;background:#fdeeee;padding:0 3px}.config-changes .to{color:#1b5e20;background:#eaf6ea;padding:0 3px}.arrow{color:var(--muted)}.change-kind.cannot-keep-meaning{color:#8a1c1c;font-weight:600}
 .params{color:var(--muted);font-size:12px;margin-top:2px}
 article.assertion{border:1px solid var(--line);border-left:5px solid var(--pass);border-radius:6px;padding:12px 14px;margin:12px 0;break-inside:avoid}
 article.assertion.v-fail{border-left-color:var(--fail)}

@@ -6,7 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Topology } from '../plan/topology.ts';
-import { loadYaml, mapUrl, rewritePaths, scalarAt, seqLength, set, type Path, type Recorder } from './yaml-edit.ts';
+import { dataPathChange, loadYaml, mapUrl, rewritePaths, scalarAt, seqLength, set, type Path, type Recorder } from './yaml-edit.ts';
+import { nativeDataPath } from '../plan/volumes.ts';
 
 export interface LokiPromtailFiles {
   loki: string;
@@ -24,7 +25,11 @@ export function renderLokiPromtail(out: string, t: Topology, rec: Recorder): Lok
   set(loki, rec, lokiFile, ['server', 'grpc_listen_port'], t.component.loki.extra.grpc, 'port plan');
   // Loki advertises the first private interface address in its ring by default; on loopback it must be 127.0.0.1.
   set(loki, rec, lokiFile, ['common', 'instance_addr'], '127.0.0.1', 'ring address on loopback');
-  rewritePaths(loki, rec, lokiFile, [], (p) => (p.startsWith('/loki') ? join(lokiData, p.slice('/loki'.length)) : p.startsWith('/tmp/') ? join(lokiData, 'tmp', p.slice(5)) : undefined));
+  rewritePaths(loki, rec, lokiFile, [], (p) => {
+    if (!p.startsWith('/loki') && !p.startsWith('/tmp/')) return undefined;
+    const d = nativeDataPath(t.dataDir, 'loki', p);
+    return d.path ? { to: d.path, ...dataPathChange(d.storage) } : undefined;
+  });
   writeFileSync(lokiFile, loki.toString());
 
   const ptFile = join(out, 'promtail/promtail-config.yml');
@@ -35,7 +40,12 @@ export function renderLokiPromtail(out: string, t: Topology, rec: Recorder): Lok
   set(pt, rec, ptFile, ['server', 'http_listen_port'], t.component.promtail.port, 'port plan');
   set(pt, rec, ptFile, ['server', 'grpc_listen_address'], '127.0.0.1', 'bind loopback only');
   set(pt, rec, ptFile, ['server', 'grpc_listen_port'], t.component.promtail.extra.grpc, 'port plan');
-  set(pt, rec, ptFile, ['positions', 'filename'], join(ptData, 'positions.yaml'), 'data in the run directory');
+  // Where the shipper keeps its read positions is part of the config under test: a volume
+  // survives a recreate, the container's /tmp does not, /dev/null keeps nothing.
+  const positions = String(scalarAt(pt, ['positions', 'filename']) ?? '/var/log/positions.yaml');
+  const moved = nativeDataPath(t.dataDir, 'promtail', positions);
+  if (moved.path) set(pt, rec, ptFile, ['positions', 'filename'], moved.path, dataPathChange(moved.storage).reason, dataPathChange(moved.storage).how);
+  mkdirSync(ptData, { recursive: true });
   for (let c = 0; c < seqLength(pt, ['clients']); c++) {
     const from = String(scalarAt(pt, ['clients', c, 'url']));
     const to = mapUrl(t, from);
@@ -43,14 +53,14 @@ export function renderLokiPromtail(out: string, t: Topology, rec: Recorder): Lok
   }
   for (let j = 0; j < seqLength(pt, ['scrape_configs']); j++) {
     if (scalarAt(pt, ['scrape_configs', j, 'docker_sd_configs']) !== undefined) {
-      rec.change(ptFile, `scrape_configs[${j}].docker_sd_configs`, '(Docker socket discovery)', `file_sd_configs: ${targetsFile}`, "no Docker here: the fake services' log files are described with the same __meta_docker_* labels, so the config's relabel rules apply unchanged");
+      rec.change(ptFile, `scrape_configs[${j}].docker_sd_configs`, '(Docker socket discovery)', `file_sd_configs: ${targetsFile}`, "no Docker here: the fake services' log files are described with the same __meta_docker_* labels, so the config's relabel rules apply unchanged", { kind: 'meaning-preserving' });
       pt.deleteIn(['scrape_configs', j, 'docker_sd_configs']);
       pt.setIn(['scrape_configs', j, 'file_sd_configs'], [{ files: [targetsFile], refresh_interval: '5s' }]);
     }
     for (let s = 0; s < seqLength(pt, ['scrape_configs', j, 'static_configs']); s++) {
       const path: Path = ['scrape_configs', j, 'static_configs', s, 'labels', '__path__'];
       const p = scalarAt(pt, path);
-      if (typeof p === 'string' && p.startsWith('/var/log')) set(pt, rec, ptFile, path, join(t.logDir, 'system', p.slice('/var/log/'.length)), "the host's /var/log is not the stack under test; an empty run-directory folder stands in");
+      if (typeof p === 'string' && p.startsWith('/var/log')) set(pt, rec, ptFile, path, join(t.logDir, 'system', p.slice('/var/log/'.length)), "the host's /var/log is not the stack under test; an empty run-directory folder stands in", { kind: 'cannot-keep-meaning' });
     }
   }
   writeFileSync(ptFile, pt.toString());

@@ -114,7 +114,7 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
     const p = String(scalarAt(prom, ['rule_files', i]));
     const rendered = isAbsolute(p) ? containerPathToRendered(p, out) : join(dirname(promFile), p);
     if (!rendered || !existsSync(rendered)) throw new UsageError(`rule file ${p} does not exist in the monitoring folder`, { file: join(source, 'prometheus/prometheus.yml'), field: `rule_files[${i}]`, fix: 'add the file under prometheus/ or remove the entry' });
-    if (native && rendered !== p) set(prom, rec, promFile, ['rule_files', i], rendered, 'container path → rendered copy');
+    if (native && rendered !== p) set(prom, rec, promFile, ['rule_files', i], rendered, 'container path → rendered copy', { kind: 'meaning-preserving' });
     ruleFiles.push(rendered);
   }
   for (let a = 0; native && a < seqLength(prom, ['alerting', 'alertmanagers']); a++) {
@@ -143,6 +143,7 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
         const from = String(scalarAt(prom, [...path, i]));
         let to = mapAddress(t, from);
         let reason = 'Compose DNS name → loopback port';
+        let standIn = false;
         if (!to && /^localhost:9090$|^127\.0\.0\.1:9090$/.test(from) && job === 'prometheus') to = `127.0.0.1:${t.component.prometheus.port}`;
         if (!to && from.startsWith('qdrant:')) {
           // No Qdrant server can be had here: its slot is scraped from the qdrant-mcp stand-in.
@@ -150,9 +151,10 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
           if (q) {
             to = `127.0.0.1:${q.port}`;
             reason = 'no Qdrant server is available natively; scraped from the qdrant-mcp stand-in';
+            standIn = true;
           }
         }
-        if (to) set(prom, rec, promFile, [...path, i], to, reason);
+        if (to) set(prom, rec, promFile, [...path, i], to, reason, standIn ? { kind: 'cannot-keep-meaning' } : {});
         else if (!from.startsWith('127.0.0.1:')) rec.warnings.push(`prometheus.yml: job ${job} target ${from} is not in the port plan; left unchanged (it will be down)`);
       }
     }
@@ -230,7 +232,7 @@ export function renderMonitoringConfig(opts: RenderOptions): RenderedConfig {
   for (let i = 0; native && i < seqLength(db, ['providers']); i++) {
     const p = scalarAt(db, ['providers', i, 'options', 'path']);
     const to = typeof p === 'string' ? containerPathToRendered(p, out) : undefined;
-    if (to) set(db, rec, dbFile, ['providers', i, 'options', 'path'], to, 'container path → rendered copy');
+    if (to) set(db, rec, dbFile, ['providers', i, 'options', 'path'], to, 'container path → rendered copy', { kind: 'meaning-preserving' });
   }
   writeIfChanged(dbFile, db);
 

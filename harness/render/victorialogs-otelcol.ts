@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { UsageError } from '../lib/errors.ts';
 import type { Topology } from '../plan/topology.ts';
-import { loadYaml, mapKeys, mapUrl, rewritePaths, scalarAt, seqLength, set, type Recorder } from './yaml-edit.ts';
+import { dataPathChange, loadYaml, mapKeys, mapUrl, rewritePaths, scalarAt, seqLength, set, type Recorder } from './yaml-edit.ts';
+import { nativeDataPath } from '../plan/volumes.ts';
 
 export interface VictoriaLogsOtelcolFiles {
   victorialogs: string;
@@ -28,20 +29,22 @@ export function renderVictoriaLogsOtelcol(out: string, t: Topology, rec: Recorde
   const flags = vl.get('flags', true);
   if (!isMap(flags)) throw new UsageError('VictoriaLogs flags file has no `flags:` map', { file: join(userDir, 'victorialogs/victorialogs.yml'), field: 'flags', fix: 'list the command-line flags Compose passes VictoriaLogs under `flags:`, one key per flag (retentionPeriod: 7d)' });
   set(vl, rec, vlFile, ['flags', 'httpListenAddr'], `127.0.0.1:${t.component.victorialogs.port}`, 'bind loopback only, port plan');
-  // A Compose volume is persistent, and so is its stand-in in the run directory.
-  set(vl, rec, vlFile, ['flags', 'storageDataPath'], join(t.dataDir, 'victorialogs'), 'persistent volume → persistent run-directory folder');
+  // Persistent if the Compose file mounts a volume there, wiped on recreate if not.
+  const storage = nativeDataPath(t.dataDir, 'victorialogs', String(scalarAt(vl, ['flags', 'storageDataPath']) ?? '/victoria-logs-data'));
+  if (storage.path) set(vl, rec, vlFile, ['flags', 'storageDataPath'], storage.path, dataPathChange(storage.storage).reason, dataPathChange(storage.storage).how);
   writeFileSync(vlFile, vl.toString());
   const args = mapKeys(vl, ['flags']).map((k) => `-${k}=${String(scalarAt(vl, ['flags', k]))}`);
 
   const otFile = join(out, 'otelcol/otelcol-config.yml');
   const ot = loadYaml(otFile, 'OpenTelemetry Collector config', join(userDir, 'otelcol/otelcol-config.yml'));
-  const otData = join(t.dataDir, 'otelcol');
   for (const ext of mapKeys(ot, ['extensions'])) {
     const dir = scalarAt(ot, ['extensions', ext, 'directory']);
     if (ext.startsWith('file_storage') && typeof dir === 'string') {
-      const to = join(otData, ext.replace(/\//g, '_'));
-      mkdirSync(to, { recursive: true });
-      set(ot, rec, otFile, ['extensions', ext, 'directory'], to, 'persistent volume → persistent run-directory folder');
+      // The collector's read positions: a volume survives a recreate, its own /tmp does not.
+      const moved = nativeDataPath(t.dataDir, 'otelcol', dir);
+      if (!moved.path) continue;
+      mkdirSync(moved.path, { recursive: true });
+      set(ot, rec, otFile, ['extensions', ext, 'directory'], moved.path, dataPathChange(moved.storage).reason, dataPathChange(moved.storage).how);
     }
   }
   for (const r of mapKeys(ot, ['receivers'])) {

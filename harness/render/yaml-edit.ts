@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseDocument, isMap, isSeq, isScalar, type Document } from 'yaml';
 import { UsageError } from '../lib/errors.ts';
-import type { ConfigChange } from '../events/config-change.ts';
+import type { ChangeKind, ConfigChange } from '../events/config-change.ts';
 import type { Topology } from '../plan/topology.ts';
 
 export type { ConfigChange } from '../events/config-change.ts';
@@ -16,9 +16,12 @@ export class Recorder {
   readonly changes: ConfigChange[] = [];
   readonly warnings: string[] = [];
   constructor(private readonly root: string) {}
-  change(file: string, key: string, from: unknown, to: unknown, reason: string): void {
+  change(file: string, key: string, from: unknown, to: unknown, reason: string, how: ChangeClass = {}): void {
     if (JSON.stringify(from) === JSON.stringify(to)) return;
-    this.changes.push({ file: this.display(file), key, from, to, reason });
+    const kind = how.kind ?? 'harness-plumbing';
+    this.changes.push({ file: this.display(file), key, from, to, reason, kind, ...(how.storage ? { storage: how.storage } : {}) });
+    // A rewrite that cannot keep the config's meaning is said out loud, in every report.
+    if (kind === 'cannot-keep-meaning') this.warnings.push(`${this.display(file)}: ${key}: ${reason}`);
   }
 
   /** How a change names its file: relative to the rendered root. */
@@ -45,9 +48,15 @@ export function scalarAt(doc: Document, path: Path): unknown {
   return isScalar(v) ? v.value : v === undefined ? undefined : (doc.getIn(path) as unknown);
 }
 
-export function set(doc: Document, rec: Recorder, file: string, path: Path, to: unknown, reason: string): void {
+/** What kind of change (default harness plumbing), and for a data path what persistence it keeps. */
+export interface ChangeClass {
+  kind?: ChangeKind;
+  storage?: ConfigChange['storage'];
+}
+
+export function set(doc: Document, rec: Recorder, file: string, path: Path, to: unknown, reason: string, how: ChangeClass = {}): void {
   const from = scalarAt(doc, path);
-  rec.change(file, keyOf(path), from, to, reason);
+  rec.change(file, keyOf(path), from, to, reason, how);
   doc.setIn(path, to);
 }
 
@@ -79,12 +88,22 @@ export function mapUrl(t: Topology, url: string): string | undefined {
 }
 
 /** Replace every string value that is a path the mapper knows, anywhere in the document. */
-export function rewritePaths(doc: Document, rec: Recorder, file: string, path: Path, mapper: (p: string) => string | undefined, reason = 'data in the run directory'): void {
+export function rewritePaths(doc: Document, rec: Recorder, file: string, path: Path, mapper: (p: string) => string | { to: string; how: ChangeClass; reason?: string } | undefined, reason = 'data in the run directory'): void {
   const node = path.length ? doc.getIn(path, true) : doc.contents;
   if (isMap(node)) for (const k of mapKeys(doc, path)) rewritePaths(doc, rec, file, [...path, k], mapper, reason);
   else if (isSeq(node)) for (let i = 0; i < node.items.length; i++) rewritePaths(doc, rec, file, [...path, i], mapper, reason);
   else if (isScalar(node) && typeof node.value === 'string') {
     const to = mapper(node.value);
-    if (to) set(doc, rec, file, path, to, reason);
+    if (typeof to === 'string') set(doc, rec, file, path, to, reason, { kind: 'meaning-preserving' });
+    else if (to) set(doc, rec, file, path, to.to, to.reason ?? reason, to.how);
   }
+}
+
+/** The reason and class of a data path moved natively, from its persistence (plan/volumes.ts). */
+export function dataPathChange(storage: 'persistent' | 'ephemeral' | 'discard'): { reason: string; how: ChangeClass } {
+  const reason =
+    storage === 'persistent' ? 'a Compose volume: a persistent run-folder path'
+    : storage === 'ephemeral' ? "the container's own filesystem: a run-folder path wiped whenever the container would be recreated, kept across a restart"
+    : '/dev/null keeps nothing, as in the container';
+  return { reason, how: { kind: 'meaning-preserving', storage } };
 }

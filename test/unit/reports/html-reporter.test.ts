@@ -67,8 +67,8 @@ describe('HtmlReporter', () => {
     expect(pass).toContain('<th>seed</th><td>42</td>');
     const table = pass.match(/<table class="grid config-changes"[\s\S]*?<\/table>/)?.[0] ?? '';
     expect(count(table, /<tr><td>/g)).toBe(7);
-    expect(table).toContain('<th>file</th><th>key</th><th>from → to</th><th>reason</th>');
-    expect(table).toContain('<td><code>prometheus/prometheus.yml</code></td><td><code>global.scrape_interval</code></td><td class="change"><code class="from">15s</code> <span class="arrow">→</span> <code class="to">1500ms</code></td><td>time scale 0.1</td>');
+    expect(table).toContain('<th>file</th><th>key</th><th>from → to</th><th>class</th><th>reason</th>');
+    expect(table).toContain('<td><code>prometheus/prometheus.yml</code></td><td><code>global.scrape_interval</code></td><td class="change"><code class="from">15s</code> <span class="arrow">→</span> <code class="to">1500ms</code></td><td class="change-kind harness-plumbing">harness-plumbing</td><td>time scale 0.1</td>');
     expect(table).toContain('Compose DNS name → loopback port of the native service');
     expect(pass).toContain('promtail: docker_sd_configs replaced by file discovery of the fake services&#39; logs');
   });
