@@ -4,6 +4,10 @@
  * config. It saves its read positions on the way down and resumes from them: every line
  * written meanwhile is shipped, none twice (lost positions would re-ship whole files:
  * duplicates; stale ones, the lines since the last save).
+ *
+ * Twice: first a process restart (its container kept), then a recreate (the container
+ * removed and created again, as Compose does on a config or image change): positions kept
+ * only in the container's own filesystem (/tmp) survive the first and not the second.
  */
 import { defineScenario } from '../harness/engine/scenario.ts';
 import { step } from '../harness/engine/steps.ts';
@@ -18,9 +22,9 @@ export default defineScenario(() => {
   return {
     name: 'log-shipper-restart',
     requires: ['log-pipeline'],
-    title: 'The log shipper restarted: positions kept, every line written meanwhile shipped once: zero missing, zero duplicates',
-    description: 'Graceful stop of the log shipper under steady traffic, a scaled minute with nobody tailing the files, restart. Checks the saved positions and reconciles every line by seq.',
-    nominalDuration: '3m',
+    title: 'The log shipper restarted, then recreated: positions kept, every line written meanwhile shipped once: zero missing, zero duplicates',
+    description: 'Graceful stop of the log shipper under steady traffic, a scaled minute with nobody tailing the files, restart (its container kept); then the same with its container recreated (own filesystem wiped, volumes kept). Checks the saved positions and reconciles every line by seq after each.',
+    nominalDuration: '4m',
     steadyState: [configuredTargetsUp(), noAlertsExcept([])],
     method: [
       win.mark(),
@@ -31,8 +35,15 @@ export default defineScenario(() => {
       step.wait('1m', 'the shipper is down: the services keep writing'),
       step.clear('outage log-shipper'),
       win.note('shipper back'),
-      step.eventually(win.delivered({ since: 'shipper back' }), () => win.deliveryBoundMs(), 'every line of the window in the store exactly once: zero missing, zero duplicates, in order'),
-      step.eventually(win.positionsKept(), () => win.deliveryBoundMs(), 'positions advanced from where they were, none rewound'),
+      step.eventually(win.delivered({ since: 'shipper back' }), () => win.deliveryBoundMs(), 'after a process restart (container kept): every line of the window in the store exactly once: zero missing, zero duplicates, in order'),
+      step.eventually(win.positionsKept(), () => win.deliveryBoundMs(), 'after a process restart: positions advanced from where they were, none rewound'),
+      win.note('shipper recreate'),
+      step.recreate('log-shipper'),
+      step.wait('30s', 'the shipper is down before its container is recreated: the services keep writing'),
+      step.clear('recreate log-shipper'),
+      win.note('shipper recreated'),
+      step.eventually(win.delivered({ since: 'shipper back' }), () => win.deliveryBoundMs(), "after a recreate (container removed and created again, volumes kept): every line of the window in the store exactly once: zero missing, zero duplicates, in order"),
+      step.eventually(win.positionsKept(), () => win.deliveryBoundMs(), 'after a recreate: positions kept across it, none rewound'),
     ],
     rollbacks: [],
     expectedAlerts: [],

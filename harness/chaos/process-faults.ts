@@ -68,3 +68,19 @@ export const componentOutage: FaultModule<ProcessTarget> = {
     if (!ctx.env.stack.process(t).running) await restart(ctx, t);
   },
 };
+
+/**
+ * A component's container recreated, as `docker compose up` does after a config or image
+ * change: stopped (SIGTERM) until cleared, then created anew from the same definition. What
+ * it kept in its own filesystem is gone; its volumes are kept.
+ */
+export const componentRecreate: FaultModule<ProcessTarget> = {
+  kind: 'recreate',
+  describe: (p) => `stop ${p.target}, then recreate its container (own filesystem wiped, volumes kept)`,
+  async inject(ctx, p) {
+    await ctx.env.stack.process(resolveTarget(ctx, p.target)).stop();
+  },
+  async clear(ctx, p) {
+    await ctx.env.stack.recreateComponent(resolveTarget(ctx, p.target) as ComponentName);
+  },
+};

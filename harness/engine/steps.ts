@@ -1,7 +1,7 @@
 /** Step builders: the vocabulary scenario files are written in. */
 import type { Check } from './checks.ts';
 import type { AlertLifecycleStep, ClearStep, Duration, ExpectStep, FaultStep, LoadStep, Step, WaitStep } from './scenario.ts';
-import { killProcess, freezeProcess, componentOutage } from '../chaos/process-faults.ts';
+import { killProcess, freezeProcess, componentOutage, componentRecreate } from '../chaos/process-faults.ts';
 import { serviceFault, type ServiceFaultParams } from '../chaos/service-faults.ts';
 import type { FaultModule } from '../chaos/fault-module.ts';
 import { mqttBurst } from '../chaos/mqtt-burst.ts';
@@ -19,6 +19,8 @@ export const step = {
   freeze: (target: string): FaultStep => fault(freezeProcess, { target }, `freeze ${target}`),
   /** Stop a stack component (loki, promtail, ...) until cleared. */
   outage: (target: string): FaultStep => fault(componentOutage, { target }, `outage ${target}`),
+  /** Stop a stack component until cleared, then recreate its container: its own filesystem gone, its volumes kept. */
+  recreate: (target: string): FaultStep => fault(componentRecreate, { target }, `recreate ${target}`),
   serviceFault: (service: string, spec: ServiceFaultParams['fault'], key?: string): FaultStep => fault(serviceFault, { service, fault: spec }, key),
   /** MQTT publishes straight to the broker until cleared. */
   mqttBurst: (publishesPerSecond: number, key?: string): FaultStep => fault(mqttBurst, { publishesPerSecond }, key),

@@ -40,10 +40,11 @@ export class ControlServer {
       if (req.method === 'GET' && req.url === '/environment') return send(200, { seed, offset: stack.topology.offset, runDir: stack.runDir, config: stack.config, components: stack.describe().components, absent: stack.absent, services: fleet !== undefined });
       if (req.method === 'GET' && req.url === '/notifications') return send(200, stack.alertReceiver.notifications);
       if (req.method === 'GET' && req.url === '/processes') return send(200, stack.processes().map((p) => ({ name: p.name, pid: p.pid, running: p.running, logFile: p.logFile })));
-      const m = /^\/processes\/([\w.-]+)\/(kill|freeze|thaw|stop|restart)$/.exec(req.url ?? '');
+      const m = /^\/processes\/([\w.-]+)\/(kill|freeze|thaw|stop|restart|recreate)$/.exec(req.url ?? '');
       if (req.method === 'POST' && m) {
         const [, name, action] = m as unknown as [string, string, string];
         const isService = stack.topology.services.some((s) => s.name === name);
+        if (action === 'recreate') return send(200, { ok: true, readyMs: await stack.recreateComponent(name as never) });
         if (action === 'restart') {
           const readyMs = isService ? await fleet!.restart(name) : await stack.restartComponent(name as never);
           return send(200, { ok: true, readyMs });

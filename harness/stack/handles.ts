@@ -42,6 +42,11 @@ export interface StackHandle {
   process(name: string): ProcessHandle;
   processes(): ProcessHandle[];
   restartComponent(name: ComponentName): Promise<number>;
+  /**
+   * Starts a stopped component as a new container would: what lived in its own filesystem
+   * is gone (natively, its ephemeral folder is wiped), its volumes are kept. Resolves when ready.
+   */
+  recreateComponent(name: ComponentName): Promise<number>;
   /** Whether this run has the component: a user-supplied one (Loki, Promtail) may be absent. */
   has(name: ComponentName): boolean;
   /** The components the folder needs that this run could not start, with how to supply them. */

@@ -3,7 +3,8 @@
  * `NativeStack` holds the options; `start()` returns a `StartedNativeStack`, the only
  * thing that can be stopped (the testcontainers shape: a started thing is its own type).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { ephemeralDir } from '../plan/volumes.ts';
 import { join, resolve } from 'node:path';
 import { renderMonitoringConfig, type RenderedConfig } from '../render/render.ts';
 import { Reaper } from '../process/reaper.ts';
@@ -196,6 +197,14 @@ export class StartedNativeStack implements StackHandle {
     const ms = await waitUntilReady(proc, d.wait, { timeoutMs: d.readyTimeoutMs, name });
     this.readyMs.set(name, ms);
     return ms;
+  }
+
+  /** As a recreated container: stopped, its ephemeral folder (the container's own filesystem) wiped, started again. */
+  async recreateComponent(name: ComponentName): Promise<number> {
+    const p = this.supervisor.get(name);
+    if (p?.running) await p.stop();
+    rmSync(ephemeralDir(this.topology.dataDir, name), { recursive: true, force: true });
+    return this.restartComponent(name);
   }
 
   describe(): { runDir: string; offset: number; timeScale: number; components: ComponentStatus[]; absent: AbsentComponent[] } {

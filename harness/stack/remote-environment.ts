@@ -78,6 +78,7 @@ export class RemoteEnvironment implements EnvironmentHandle {
       process: proc,
       processes: () => this.processInfo.map((p) => proc(p.name)),
       restartComponent: async (name: ComponentName) => (await this.act(name, 'restart')).readyMs ?? 0,
+      recreateComponent: async (name: ComponentName) => (await this.act(name, 'recreate')).readyMs ?? 0,
       has: (name: ComponentName) => components.some((c) => c.name === name),
       absent,
       describe: () => ({ runDir: topology.runDir, offset: topology.offset, timeScale: config.timeScale, components, absent: [...absent] }),

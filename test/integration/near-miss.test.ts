@@ -3,7 +3,7 @@
  * scenario run on a deliberately near-miss variant of the bundled rules must fail. The
  * variants are fixtures (test/fixtures/near-miss/), one per promise.
  */
-import { copyFileSync, cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,10 +11,11 @@ import { REPO_ROOT } from '../../harness/lib/paths.ts';
 import { runCli } from '../support/stack-helpers.ts';
 import { assertion, readScenarioResult } from '../support/results.ts';
 
+/** The permissive folder with the fixture's files (same layout) laid over it. */
 function nearMissFolder(fixture: string): string {
   const dir = mkdtempSync(join(tmpdir(), `near-miss-${fixture}-`));
   cpSync(join(REPO_ROOT, 'monitoring-victorialogs'), dir, { recursive: true });
-  copyFileSync(join(REPO_ROOT, 'test/fixtures/near-miss', fixture, 'alerts.yml'), join(dir, 'prometheus/alerts.yml'));
+  cpSync(join(REPO_ROOT, 'test/fixtures/near-miss', fixture), dir, { recursive: true });
   return dir;
 }
 
@@ -28,5 +29,18 @@ describe('near-miss rules fail the scenario that tells them apart', () => {
     // The near-miss phase (800 ms, uniform) passes either way; the tail is what tells them apart.
     expect(assertion(r, 'HighLatency never pending or firing with p95 just under 1 s').verdict).toBe('pass');
     expect(assertion(r, 'HighLatency{service="git-mcp"} pending or firing').verdict).toBe('fail');
+  });
+
+  it('read positions in the container\'s /tmp: a process restart keeps them, a recreated container loses them and re-ships every file, so log-shipper-restart fails on the recreate', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'near-miss-run-'));
+    const cli = runCli('harness/cli/scenario.ts', ['log-shipper-restart', '--monitoring-dir', nearMissFolder('ephemeral-positions'), '--time-scale', '0.1', '--port-offset', '7000', '--out', out]);
+    expect(await cli.exited, cli.output().slice(-2000)).toBe(1);
+    const r = readScenarioResult(out);
+    expect(r.verdict).toBe('fail');
+    expect(assertion(r, 'after a process restart (container kept): every line').verdict).toBe('pass');
+    expect(assertion(r, 'after a recreate (container removed and created again, volumes kept): every line').verdict).toBe('fail');
+    // The render kept the meaning and said so: the positions are ephemeral, not a persistent run folder.
+    const changes = JSON.parse(readFileSync(join(out, 'stack/config-changes.json'), 'utf8')) as { changes: { key: string; storage?: string }[] };
+    expect(changes.changes.find((c) => c.key === 'extensions.file_storage.directory')?.storage).toBe('ephemeral');
   });
 });

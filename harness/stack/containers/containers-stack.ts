@@ -237,6 +237,17 @@ export class StartedContainersStack implements StackHandle {
     return this.restartContainer(name);
   }
 
+  /** `docker rm` and a new container from the same definition: its own filesystem gone, its volumes (run-folder binds) kept. */
+  async recreateComponent(name: ComponentName): Promise<number> {
+    const d = this.defs.get(name);
+    if (!d || !('readyTimeoutMs' in d)) throw new Error(`no component container named ${name}`);
+    await this.process(name).remove();
+    await this.run(name, d.image, d);
+    const ms = await waitUntilReady(undefined, d.wait, { timeoutMs: d.readyTimeoutMs, name, logTail: () => this.procs.get(name)?.tail() ?? '' });
+    this.readyMs.set(name, ms);
+    return ms;
+  }
+
   async restartContainer(name: string): Promise<number> {
     const p = this.process(name);
     const d = this.defs.get(name);

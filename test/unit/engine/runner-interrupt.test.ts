@@ -55,6 +55,7 @@ function fakeEnvironment(): EnvironmentHandle {
       },
       processes: () => [],
       restartComponent: async () => 0,
+      recreateComponent: async () => 0,
       has: () => true,
       absent: [],
       describe: () => ({ runDir, offset: 0, timeScale: 0.1, components: [], absent: [] }),
