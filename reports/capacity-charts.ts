@@ -5,7 +5,7 @@
  * timeout). Like charts.ts: a pure function returning inline `<svg>`, no scripts, no ids,
  * no external references, every text escaped (well-formed XML as well as HTML).
  */
-import { niceStep, seriesStyle } from './charts.ts';
+import { legendLayout, niceStep, seriesStyle } from './charts.ts';
 import { escapeHtml as esc, formatValue, truncate } from './format.ts';
 
 export interface XYPoint {
@@ -110,12 +110,7 @@ export function renderXYChart(series: readonly XYSeries[], options: XYChartOptio
   const x = (v: number): number => m.left + ((v - xd.lo) / (xd.hi - xd.lo)) * plotW;
   const y = (v: number): number => axisY - ((v - yd.lo) / (yd.hi - yd.lo)) * plotH;
 
-  const colW = sorted.length > 1 ? 230 : plotW;
-  const cols = Math.max(1, Math.floor(plotW / colW));
-  const legendRows = sorted.length ? Math.ceil(sorted.length / cols) : 0;
-  const legendTop = xLabelY + 18;
-  const height = legendTop + legendRows * 16 + (legendRows ? 6 : 0);
-  const maxChars = Math.max(8, Math.floor((colW - 28) / 6.3));
+  const { colW, cols, legendTop, height, maxChars } = legendLayout(sorted.length, plotW, 230, xLabelY + 18);
 
   const title = options.title ?? 'chart';
   const out: string[] = [

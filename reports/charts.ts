@@ -285,13 +285,7 @@ export function renderLineChart(series: readonly ChartSeries[], options: LineCha
   }
   const x = (t: number): number => m.left + ((t - t0) / (t1 - t0)) * plotW;
 
-  // Legend layout.
-  const colW = series.length > 1 ? 210 : plotW;
-  const cols = Math.max(1, Math.floor(plotW / colW));
-  const legendRows = series.length ? Math.ceil(series.length / cols) : 0;
-  const legendTop = tickLabelY + 14;
-  const height = legendTop + legendRows * 16 + (legendRows ? 6 : 0);
-  const maxChars = Math.max(8, Math.floor((colW - 28) / 6.3));
+  const { colW, cols, legendTop, height, maxChars } = legendLayout(series.length, plotW, 210, tickLabelY + 14);
 
   const title = options.title ?? 'time series';
   const out: string[] = [];
@@ -519,4 +513,14 @@ export function renderTimeline(lanes: readonly TimelineLane[], options: Timeline
   }
   out.push('</svg>');
   return out.join('');
+}
+
+/** Where a chart's legend goes under its plot: columns of `colWidth` (one when a single series), and the chart's total height. */
+export function legendLayout(seriesCount: number, plotW: number, colWidth: number, legendTop: number): { colW: number; cols: number; legendRows: number; legendTop: number; height: number; maxChars: number } {
+  const colW = seriesCount > 1 ? colWidth : plotW;
+  const cols = Math.max(1, Math.floor(plotW / colW));
+  const legendRows = seriesCount ? Math.ceil(seriesCount / cols) : 0;
+  const height = legendTop + legendRows * 16 + (legendRows ? 6 : 0);
+  const maxChars = Math.max(8, Math.floor((colW - 28) / 6.3));
+  return { colW, cols, legendRows, legendTop, height, maxChars };
 }

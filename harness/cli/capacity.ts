@@ -10,14 +10,13 @@
  * Exit 0 when every check passed (and the knee met --min-rate), 1 otherwise, 2 on bad input.
  */
 import { Command } from 'commander';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { EventBus } from '../events/event-bus.ts';
 import { DEFAULT_SEED, DEFAULT_TRAFFIC_RATE } from '../stack/environment.ts';
 import { backendOption, imagesOption, startBackend } from '../stack/backend.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
-import { runCommand, numberOption, onUsageError } from '../lib/cli-errors.ts';
+import { runCommand, numberOption } from '../lib/cli-errors.ts';
 import { exitCodeOf, installSignalHandlers, interruptedBy, onShutdown, runCleanups } from '../lib/shutdown.ts';
 import { UsageError } from '../lib/errors.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
@@ -35,6 +34,7 @@ import { runLoadCapacity, type LoadSchedule } from '../capacity/load-run.ts';
 import { runGrowthCapacity } from '../capacity/growth-run.ts';
 import { createReporters, REPORTER_NAMES } from '../../reports/registry.ts';
 import { reporterOption } from './reporter-option.ts';
+import { openRunFolder } from './run-folder.ts';
 
 interface CapacityCliOptions {
   target: string;
@@ -141,13 +141,8 @@ async function main(o: CapacityCliOptions): Promise<void> {
   const spec = loadPromiseSpec(monitoringDir);
 
   const scenario = `capacity-${o.target}`;
-  const outDir = resolve(o.out ?? defaultRunDir(scenario));
-  const outDirExisted = existsSync(outDir);
-  mkdirSync(outDir, { recursive: true });
-  let started = false;
-  onUsageError(() => {
-    if (!outDirExisted && !started) rmSync(outDir, { recursive: true, force: true });
-  });
+  const runFolder = openRunFolder(o.out ?? defaultRunDir(scenario));
+  const outDir = runFolder.dir;
   const bus = new EventBus(createReporters(reporters, outDir, () => outDir));
   const abort = new AbortController();
   installSignalHandlers(
@@ -161,7 +156,7 @@ async function main(o: CapacityCliOptions): Promise<void> {
   const t0 = Date.now();
   console.log(`Run folder: ${outDir}\nStarting the stack (seed ${seed}, time scale ${timeScale}, ${growth ? `background traffic ${DEFAULT_TRAFFIC_RATE}/s, today\'s volume` : 'no background traffic: every request counted is the load\'s'})…`);
   const env = await startBackend(backend, { images, runDir: join(outDir, 'stack'), monitoringDir: o.monitoringDir, portOffset, timeScale, seed, trafficRate: growth ? DEFAULT_TRAFFIC_RATE : 0, onProgress: (line) => console.log(`  ${line}`) });
-  started = true;
+  runFolder.markStarted();
   onShutdown(() => env.stop().then(() => {}));
   if (interruptedBy()) abort.abort();
   bus.emit({

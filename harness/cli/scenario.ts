@@ -7,8 +7,7 @@
  * passed, 1 when any failed, 2 for usage or setup errors (before anything starts).
  */
 import { Command } from 'commander';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { EventBus } from '../events/event-bus.ts';
 import { loadScenario, scenarioNames, type LoadedScenario } from '../engine/load.ts';
 import { ScenarioRunner, type Verdict } from '../engine/runner.ts';
@@ -17,13 +16,14 @@ import { backendOption, imagesOption, startBackend, type RunningEnvironment } fr
 import { RemoteEnvironment } from '../stack/remote-environment.ts';
 import type { EnvironmentHandle } from '../stack/handles.ts';
 import { defaultRunDir } from '../stack/native-stack.ts';
-import { runCommand, numberOption, onUsageError } from '../lib/cli-errors.ts';
+import { runCommand, numberOption } from '../lib/cli-errors.ts';
 import { exitCodeOf, installSignalHandlers, interruptedBy, onShutdown, runCleanups } from '../lib/shutdown.ts';
 import { UsageError } from '../lib/errors.ts';
 import { assertLoadable } from '../check/run.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
 import { createReporters, REPORTER_NAMES } from '../../reports/registry.ts';
 import { reporterOption } from './reporter-option.ts';
+import { openRunFolder } from './run-folder.ts';
 
 interface ScenarioOptions {
   list?: boolean;
@@ -88,14 +88,8 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
   // The folder must load (YAML, JSON, rule PromQL, dashboard queries, each tool's own check) before any process starts.
   if (!o.reuse) assertLoadable(o.monitoringDir ?? join(REPO_ROOT, 'monitoring'));
   const label = selected.length === 1 ? selected[0]! : 'all';
-  const outDir = resolve(o.out ?? defaultRunDir(label));
-  const outDirExisted = existsSync(outDir);
-  mkdirSync(outDir, { recursive: true });
-  // A usage error found while starting (a port taken, a binary missing) leaves no run folder behind.
-  let started = false;
-  onUsageError(() => {
-    if (!outDirExisted && !started) rmSync(outDir, { recursive: true, force: true });
-  });
+  const runFolder = openRunFolder(o.out ?? defaultRunDir(label));
+  const outDir = runFolder.dir;
   const single = loaded.length === 1;
   const dirOf = (scenario: string) => (single ? outDir : join(outDir, scenario));
 
@@ -113,7 +107,7 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
 
   const t0 = Date.now();
   const env = o.reuse ? await reuseRunningStack(portOffset, o) : await startOwnStack();
-  started = true;
+  runFolder.markStarted();
   async function startOwnStack(): Promise<RunningEnvironment> {
     console.log(`Run folder: ${outDir}\nStarting the stack on the ${backend} backend (seed ${seed}, time scale ${timeScale})…`);
     const started = await startBackend(backend, {

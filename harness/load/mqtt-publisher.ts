@@ -8,6 +8,7 @@
  * A 5 ms timer loop sends every message already due, so high rates batch instead of needing
  * one timer per message. Loopback brokers only; options are checked before connecting.
  */
+import { loopbackUrlProblem } from './plan.ts';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../lib/errors.ts';
@@ -55,16 +56,7 @@ const LOOPBACK_FIX = 'MQTT load only ever goes to a loopback broker: use e.g. mq
 
 /** Why `url` is not an mqtt:// loopback broker, or undefined when it is one. */
 export function mqttLoopbackProblem(url: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return `"${url}" is not a URL`;
-  }
-  if (u.protocol !== 'mqtt:') return `${url} is not an mqtt:// URL`;
-  // mqtt: is not a special scheme, so IPv4 is not normalised: only dotted quads pass; names could resolve anywhere.
-  if (/^127\.\d+\.\d+\.\d+$/.test(u.hostname) || u.hostname === '[::1]') return undefined;
-  return `MQTT load target ${url} is not a loopback address`;
+  return loopbackUrlProblem(url, ['mqtt:'], 'an mqtt://', 'MQTT load target');
 }
 
 function bad(field: string, message: string, fix: string): never {

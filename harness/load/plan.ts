@@ -9,18 +9,26 @@ import { UsageError } from '../lib/errors.ts';
 import { Rng } from '../../fake-services/rng.ts';
 import { parseDuration } from '../../assertions/duration.ts';
 
-/** Why `url` is not a loopback target, or undefined when it is one. */
-export function loopbackProblem(url: string): string | undefined {
+/**
+ * Why `url` is not a loopback URL with one of `protocols`, or undefined when it is one. Only
+ * 127.0.0.0/8 and [::1] pass: names are refused, since they could resolve anywhere.
+ */
+export function loopbackUrlProblem(url: string, protocols: readonly string[], schemes: string, what: string): string | undefined {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     return `"${url}" is not a URL`;
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `${url} is not an http(s) URL`;
-  // The URL parser normalises IPv4 (127.1 → 127.0.0.1); names are refused since they could resolve anywhere.
+  if (!protocols.includes(u.protocol)) return `${url} is not ${schemes} URL`;
+  // http(s) URLs normalise IPv4 (127.1 → 127.0.0.1); other schemes do not, so only dotted quads pass there.
   if (/^127\.\d+\.\d+\.\d+$/.test(u.hostname) || u.hostname === '[::1]') return undefined;
-  return `load target ${url} is not a loopback address`;
+  return `${what} ${url} is not a loopback address`;
+}
+
+/** Why `url` is not a loopback HTTP load target, or undefined when it is one. */
+export function loopbackProblem(url: string): string | undefined {
+  return loopbackUrlProblem(url, ['http:', 'https:'], 'an http(s)', 'load target');
 }
 
 export const LOOPBACK_FIX = 'load and fault traffic only ever go to 127.0.0.0/8 or [::1]: use e.g. http://127.0.0.1:7001/mcp';

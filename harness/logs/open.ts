@@ -18,11 +18,15 @@ export function openLogPipeline(env: EnvironmentHandle): OpenLogPipeline {
   const cfg = env.stack.config;
   if (cfg.logPipeline.store === 'victorialogs') {
     const doc = (parseYaml(readFileSync(cfg.files.otelcol!, 'utf8')) ?? {}) as { extensions?: Record<string, { directory?: string } | null> };
-    const dirs = Object.entries(doc.extensions ?? {}).filter(([k, v]) => k.startsWith('file_storage') && typeof v?.directory === 'string').map(([, v]) => v!.directory!);
+    const dirs = Object.entries(doc.extensions ?? {})
+      .filter(([k, v]) => k.startsWith('file_storage') && typeof v?.directory === 'string')
+      // On containers the config names container paths: read them through the mounts (one only in the container cannot be read).
+      .map(([, v]) => env.stack.hostPath('otelcol', v!.directory!) ?? `${v!.directory!} (inside the container only)`);
     return { store: new VictoriaLogsStore(env.stack.url('victorialogs')), shipper: new OtelcolShipper(env.stack.url('otelcol'), dirs, logFileOf(env, 'otelcol')) };
   }
   const limits = readPipelineLimits(cfg, (f) => readFileSync(f, 'utf8'));
-  return { store: new LokiStore(env.stack.url('loki')), shipper: new PromtailShipper(env.stack.url('promtail'), limits.shipper.positionsFile) };
+  const positions = limits.shipper.positionsFile;
+  return { store: new LokiStore(env.stack.url('loki')), shipper: new PromtailShipper(env.stack.url('promtail'), positions && (env.stack.hostPath('promtail', positions) ?? positions)) };
 }
 
 function logFileOf(env: EnvironmentHandle, name: string): string | undefined {

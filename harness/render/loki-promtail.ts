@@ -18,7 +18,6 @@ export interface LokiPromtailFiles {
 export function renderLokiPromtail(out: string, t: Topology, rec: Recorder): LokiPromtailFiles {
   const lokiFile = join(out, 'loki/loki-config.yml');
   const loki = loadYaml(lokiFile, 'Loki config');
-  const lokiData = join(t.dataDir, 'loki');
   set(loki, rec, lokiFile, ['server', 'http_listen_address'], '127.0.0.1', 'bind loopback only');
   set(loki, rec, lokiFile, ['server', 'http_listen_port'], t.component.loki.port, 'port plan');
   set(loki, rec, lokiFile, ['server', 'grpc_listen_address'], '127.0.0.1', 'bind loopback only');

@@ -47,6 +47,11 @@ export interface StackHandle {
    * is gone (natively, its ephemeral folder is wiped), its volumes are kept. Resolves when ready.
    */
   recreateComponent(name: ComponentName): Promise<number>;
+  /**
+   * Where a path a component sees (from its config) is on this machine: natively the path
+   * itself; on containers through its mounts; undefined when it lives only inside its container.
+   */
+  hostPath(component: ComponentName, path: string): string | undefined;
   /** Whether this run has the component: a user-supplied one (Loki, Promtail) may be absent. */
   has(name: ComponentName): boolean;
   /** The components the folder needs that this run could not start, with how to supply them. */

@@ -199,6 +199,11 @@ export class StartedNativeStack implements StackHandle {
     return ms;
   }
 
+  /** Natively every path a component sees is already on this machine (the render moved it there). */
+  hostPath(_component: ComponentName, path: string): string {
+    return path;
+  }
+
   /** As a recreated container: stopped, its ephemeral folder (the container's own filesystem) wiped, started again. */
   async recreateComponent(name: ComponentName): Promise<number> {
     const p = this.supervisor.get(name);

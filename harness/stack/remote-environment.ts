@@ -79,6 +79,8 @@ export class RemoteEnvironment implements EnvironmentHandle {
       processes: () => this.processInfo.map((p) => proc(p.name)),
       restartComponent: async (name: ComponentName) => (await this.act(name, 'restart')).readyMs ?? 0,
       recreateComponent: async (name: ComponentName) => (await this.act(name, 'recreate')).readyMs ?? 0,
+      // The running stack is native: its components' paths are this machine's.
+      hostPath: (_name: ComponentName, path: string) => path,
       has: (name: ComponentName) => components.some((c) => c.name === name),
       absent,
       describe: () => ({ runDir: topology.runDir, offset: topology.offset, timeScale: config.timeScale, components, absent: [...absent] }),

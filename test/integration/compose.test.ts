@@ -1,7 +1,7 @@
 /**
  * The generated Compose file under a real compose (v1, `docker-compose`) on the engine here
  * (podman's Docker API from `npm run setup -- --containers`): the monitoring-victorialogs
- * stack at port offset 10400 on the local images, every Prometheus target up, every
+ * stack at port offset 12000 on the local images, every Prometheus target up, every
  * published port on 127.0.0.1, and `down -v` leaving no container, network or volume.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { localImageEnv, renderComposeFile } from '../../harness/stack/containers
 import { detectEngine, engineRequest } from '../../harness/stack/containers/engine.ts';
 import { ensureFleetBundle } from '../../harness/stack/fleet-bundle.ts';
 
-const OFFSET = 10_400;
+const OFFSET = 12_000;
 const FOLDER = 'monitoring-victorialogs';
 const PROMETHEUS = `http://127.0.0.1:${COMPONENT_PORTS.prometheus.port + OFFSET}`;
 

@@ -237,6 +237,13 @@ export class StartedContainersStack implements StackHandle {
     return this.restartContainer(name);
   }
 
+  /** A container path through the component's bind mounts (the deepest that covers it); undefined when only the container has it. */
+  hostPath(component: ComponentName, path: string): string | undefined {
+    const d = this.defs.get(component);
+    const bind = d?.binds.filter((b) => path === b.target || path.startsWith(`${b.target}/`)).sort((a, b) => b.target.length - a.target.length)[0];
+    return bind ? join(bind.source, path.slice(bind.target.length)) : undefined;
+  }
+
   /** `docker rm` and a new container from the same definition: its own filesystem gone, its volumes (run-folder binds) kept. */
   async recreateComponent(name: ComponentName): Promise<number> {
     const d = this.defs.get(name);

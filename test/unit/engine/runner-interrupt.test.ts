@@ -56,6 +56,7 @@ function fakeEnvironment(): EnvironmentHandle {
       processes: () => [],
       restartComponent: async () => 0,
       recreateComponent: async () => 0,
+      hostPath: (_c: string, p: string) => p,
       has: () => true,
       absent: [],
       describe: () => ({ runDir, offset: 0, timeScale: 0.1, components: [], absent: [] }),
