@@ -19,6 +19,7 @@ import { mqttUrl } from '../stack/components.ts';
 import { MonitoringView } from './monitoring-view.ts';
 import { mqttStepTruth, stepTruth, type TruthFinding } from './truth.ts';
 import { LoadAlertJudge, type AlertFinding } from './alert-judge.ts';
+import { logOffsets, serverDurations } from './server-durations.ts';
 import { KneeSearch } from './knee.ts';
 import { describeSlo, sloBreaches } from './slo.ts';
 import type { RateStage } from './stages.ts';
@@ -126,6 +127,8 @@ export async function runLoadCapacity(o: LoadCapacityOptions): Promise<{ verdict
         break;
       }
       const a = action('load', `load ${next.rate}/s for ${next.durationMs / 1000} s on ${o.target.name} (${engineName})`, { rate: next.rate, durationMs: next.durationMs });
+      const logFiles = o.env.stack.topology.services.filter((s) => o.target.services.some((t) => t.name === s.name)).map((s) => s.logFile);
+      const offsets = logOffsets(logFiles);
       const startedAt = Date.now();
       let outcome;
       try {
@@ -150,7 +153,7 @@ export async function runLoadCapacity(o: LoadCapacityOptions): Promise<{ verdict
       search?.record(next.rate, sloHeld);
       const queries = view.queries(quantile, Math.round(endedAt - startedAt));
       const findings: (TruthFinding | (AlertFinding & { query?: string; observed?: Record<string, unknown> }))[] = [
-        ...(mqtt ? mqttStepTruth : stepTruth)({ rate: next.rate, load: outcome, reading, queries, quantile, bucketsSeconds: o.spec.durationBucketsSeconds, sloHeld, carriedOver }),
+        ...(mqtt ? mqttStepTruth : stepTruth)({ rate: next.rate, load: outcome, reading, queries, quantile, bucketsSeconds: o.spec.durationBucketsSeconds, sloHeld, carriedOver, ...(mqtt ? {} : { serverMs: serverDurations(offsets) }) }),
         // The HTTP alerts watch the services' request metrics, which MQTT load does not touch.
         ...(mqtt ? [] : judge.judge(next.rate, outcome, endedAt - startedAt, reading.firing)),
       ];

@@ -28,6 +28,8 @@ export interface StepTruthInput {
   sloHeld: boolean;
   /** Requests of the previous step with no response: the service may count them now. */
   carriedOver: number;
+  /** The target services' own logged durations of this step's requests (ms), when readable. */
+  serverMs?: number[];
 }
 
 const verdictOf = (ok: boolean): 'pass' | 'fail' => (ok ? 'pass' : 'fail');
@@ -62,14 +64,18 @@ export function stepTruth(i: StepTruthInput): TruthFinding[] {
   } else if (!i.sloHeld) {
     out.push({ title: qTitle, verdict: 'skipped', message: `the SLO broke at ${at}: the load tool's latency then includes queueing before the service's timer starts; the difference is in the step table, judged only where the SLO held`, query: i.queries.quantile, expectation: 'skipped', observed: { monitoringMs: i.reading.quantileMs } });
   } else {
-    const b = quantileBound(i.load.latenciesMs, i.quantile, i.bucketsSeconds);
+    const b = quantileBound(i.load.latenciesMs, i.quantile, i.bucketsSeconds, i.serverMs);
     const [lo, hi] = b.boundMs;
     const est = i.reading.quantileMs;
-    const expectation = `between ${lo} and ${hi} ms: the promised buckets around the load tool's p${Math.round(i.quantile * 100)} ${b.clientQuantileMs.toFixed(1)} ms, less its fastest request ${b.clientMinMs.toFixed(1)} ms (the transport time)`;
+    const pq = `p${Math.round(i.quantile * 100)}`;
+    const expectation =
+      b.serverQuantileMs !== undefined
+        ? `between ${lo} and ${hi} ms: from the promised bucket holding the services' own ${pq} (${b.serverQuantileMs} ms, as they logged it) to the one holding the load tool's ${pq} ${b.clientQuantileMs.toFixed(1)} ms`
+        : `between ${lo} and ${hi} ms: the promised buckets around the load tool's ${pq} ${b.clientQuantileMs.toFixed(1)} ms, less its fastest request ${b.clientMinMs.toFixed(1)} ms (the transport time)`;
     if (est === undefined) out.push({ title: qTitle, verdict: 'fail', message: 'Prometheus has no histogram data for the step', query: i.queries.quantile, expectation, observed: { loadMs: b.clientQuantileMs } });
     else {
       const ok = est >= lo && est <= hi;
-      out.push({ title: qTitle, verdict: verdictOf(ok), message: `Prometheus estimates ${est.toFixed(1)} ms, the load tool measured ${b.clientQuantileMs.toFixed(1)} ms; allowed ${lo}–${hi} ms${ok ? '' : ': outside what the promised bucket layout allows'}`, query: i.queries.quantile, expectation, observed: { monitoringMs: est, loadMs: b.clientQuantileMs, boundMs: b.boundMs } });
+      out.push({ title: qTitle, verdict: verdictOf(ok), message: `Prometheus estimates ${est.toFixed(1)} ms, the load tool measured ${b.clientQuantileMs.toFixed(1)} ms${b.serverQuantileMs !== undefined ? ` (the services ${b.serverQuantileMs} ms)` : ''}; allowed ${lo}–${hi} ms${ok ? '' : ': outside what the promised bucket layout allows'}`, query: i.queries.quantile, expectation, observed: { monitoringMs: est, loadMs: b.clientQuantileMs, ...(b.serverQuantileMs !== undefined ? { serviceMs: b.serverQuantileMs } : {}), boundMs: b.boundMs } });
     }
   }
 

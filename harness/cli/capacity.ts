@@ -154,7 +154,7 @@ async function main(o: CapacityCliOptions): Promise<void> {
   );
 
   const t0 = Date.now();
-  console.log(`Run folder: ${outDir}\nStarting the stack (seed ${seed}, time scale ${timeScale}, ${growth ? `background traffic ${DEFAULT_TRAFFIC_RATE}/s, today\'s volume` : 'no background traffic: every request counted is the load\'s'})…`);
+  console.log(`Run folder: ${outDir}\nStarting the stack on the ${backend} backend (seed ${seed}, time scale ${timeScale}, ${growth ? `background traffic ${DEFAULT_TRAFFIC_RATE}/s, today\'s volume` : 'no background traffic: every request counted is the load\'s'})…`);
   const env = await startBackend(backend, { images, runDir: join(outDir, 'stack'), monitoringDir: o.monitoringDir, portOffset, timeScale, seed, trafficRate: growth ? DEFAULT_TRAFFIC_RATE : 0, onProgress: (line) => console.log(`  ${line}`) });
   runFolder.markStarted();
   onShutdown(() => env.stop().then(() => {}));

@@ -537,6 +537,8 @@ describe('real backends', () => {
       const broker = Number(await until('observer saw $SYS', () => seen.get('$SYS/broker/messages/received')));
       expect(Math.abs(Number(first.rx!.metrics[0]!.value) - broker)).toBeLessThan(200);
       const v0 = Number(first.rx!.metrics[0]!.value);
+      // A message of our own, rather than waiting on the next heartbeat (5 s, slower under load).
+      expect((await call(mqttMcp, 'publish_message', { topic: 'y' })).status).toBe(200);
       await until('counter grows', async () => Number((await read()).rx?.metrics[0]?.value) > v0);
     });
 
@@ -568,8 +570,18 @@ describe('real backends', () => {
       const init = spawnSync('runuser', ['-u', 'postgres', '--', `${pgBin}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres'], { encoding: 'utf8' });
       expect(init.status, init.stderr).toBe(0);
       await startDaemon(`${pgBin}/postgres`, ['-D', data, '-p', String(PORTS.postgres), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${data}`], PORTS.postgres, { uid, gid });
-      admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${PORTS.postgres}/postgres` });
-      await admin.connect();
+      // The port answers before PostgreSQL accepts logins ("the database system is starting up"): retry, bounded.
+      for (let attempt = 0; ; attempt++) {
+        admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${PORTS.postgres}/postgres` });
+        try {
+          await admin.connect();
+          break;
+        } catch (e) {
+          await admin.end().catch(() => {});
+          if (attempt >= 100 || !/starting up|ECONNREFUSED/.test((e as Error).message)) throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
       pgMcp = await spawnService('postgresql-mcp', 17013, { postgresUrl: `postgres://postgres@127.0.0.1:${PORTS.postgres}/postgres` });
     });
     afterAll(async () => void (await admin?.end()));

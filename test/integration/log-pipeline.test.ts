@@ -122,10 +122,13 @@ describe('log pipeline scenarios on VictoriaLogs + the collector (one CLI run, s
     expect(lim.shipperDroppedOther).toBe(0);
   });
 
-  it('log-shipper-restart: positions kept, zero missing, zero duplicates', () => {
+  it('log-shipper-restart: positions kept, zero missing, zero duplicates, after a process restart and after a recreate', () => {
     observed('log-shipper-restart', 'positions saved on the way down');
-    const d = observed('log-shipper-restart', 'exactly once');
-    expect(d.totals).toMatchObject({ missing: 0, duplicates: 0, outOfOrder: 0 });
+    for (const mode of ['after a process restart (container kept)', 'after a recreate (container removed and created again, volumes kept)']) {
+      const d = observed('log-shipper-restart', `${mode}: every line of the window in the store exactly once`);
+      expect(d.totals, mode).toMatchObject({ missing: 0, duplicates: 0, outOfOrder: 0 });
+    }
+    observed('log-shipper-restart', 'after a recreate: positions kept across it');
   });
 
   it('malformed-logs: the collector splits lines over its 256 KiB max_log_size (nothing dropped), every seq delivered, the store discards none', () => {

@@ -212,3 +212,26 @@ describe('quantileBound', () => {
     expect(b.boundMs).toEqual([0, 50]);
   });
 });
+
+describe('quantileBound with the services\' own durations', () => {
+  const buckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1];
+  it('takes the lower edge from the service\'s quantile, so transport that varies under contention does not push an honest estimate out', () => {
+    // The service took 1..24 ms; the client saw 2..15 ms more on top (queueing it cannot see), fastest 3 ms.
+    const server = Array.from({ length: 100 }, (_, i) => 1 + (23 * i) / 99);
+    const client = server.map((s, i) => s + 2 + (13 * i) / 99);
+    const withServer = quantileBound(client, 0.95, buckets, server.map((s) => Math.round(s)));
+    expect(withServer.serverQuantileMs).toBe(23);
+    expect(withServer.boundMs).toEqual([10, 50]);
+    // Without them, the fastest request (3 ms) understates the transport at p95 (14 ms): the bound
+    // starts at 25 ms, and an honest histogram_quantile of ~23 ms would fall outside.
+    expect(quantileBound(client, 0.95, buckets).boundMs[0]).toBe(25);
+  });
+
+  it('still refuses an estimate from buckets coarser than promised', () => {
+    const server = Array.from({ length: 100 }, (_, i) => 20 + i / 4);
+    const b = quantileBound(server.map((s) => s + 1), 0.95, buckets, server);
+    expect(b.boundMs).toEqual([25, 50]);
+    // A [1, 10] s layout interpolates the 95th rank at about 0.95 s.
+    expect(950 >= b.boundMs[0] && 950 <= b.boundMs[1]).toBe(false);
+  });
+});
