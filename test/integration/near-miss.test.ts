@@ -43,4 +43,14 @@ describe('near-miss rules fail the scenario that tells them apart', () => {
     const changes = JSON.parse(readFileSync(join(out, 'stack/config-changes.json'), 'utf8')) as { changes: { key: string; storage?: string }[] };
     expect(changes.changes.find((c) => c.key === 'extensions.file_storage.directory')?.storage).toBe('ephemeral');
   });
+
+  it('ServiceDown without its for: a blip shorter than for makes it fire, so service-blip fails (service-down alone cannot tell)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'near-miss-run-'));
+    const cli = runCli('harness/cli/scenario.ts', ['service-blip', '--monitoring-dir', nearMissFolder('service-down-no-for'), '--time-scale', '0.1', '--port-offset', '7000', '--out', out]);
+    expect(await cli.exited, cli.output().slice(-2000)).toBe(1);
+    const r = readScenarioResult(out);
+    expect(r.verdict).toBe('fail');
+    expect(assertion(r, 'up == 0 for filesystem-mcp').verdict).toBe('pass');
+    expect(r.assertions.some((a) => a.verdict === 'fail' && /ServiceDown never fires|no alert other than none fires/.test(a.title))).toBe(true);
+  });
 });
