@@ -5,7 +5,7 @@
  * timeout). Like charts.ts: a pure function returning inline `<svg>`, no scripts, no ids,
  * no external references, every text escaped (well-formed XML as well as HTML).
  */
-import { legendLayout, niceStep, seriesStyle } from './charts.ts';
+import { legendLayout, linearDomain, seriesStyle } from './charts.ts';
 import { escapeHtml as esc, formatValue, truncate } from './format.ts';
 
 export interface XYPoint {
@@ -61,34 +61,6 @@ const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial,
 const MONO = 'font-family="ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"';
 const r1 = (n: number): string => (Math.round(n * 10) / 10).toString();
 const isNum = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
-
-/** A linear domain on nice ticks: from zero when every value is non-negative, with a little headroom. */
-export function linearDomain(values: readonly number[], ticks = 4): { lo: number; hi: number; ticks: number[] } {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (!Number.isFinite(lo)) [lo, hi] = [0, 1];
-  if (lo >= 0) lo = 0;
-  if (hi > lo) hi += (hi - lo) * 0.06;
-  if (hi === lo) {
-    if (hi === 0) hi = 1;
-    else {
-      const pad = Math.abs(hi) * 0.5;
-      hi += pad;
-      lo -= pad;
-    }
-  }
-  const step = niceStep(hi - lo, ticks);
-  lo = Math.floor(lo / step + 1e-9) * step;
-  hi = Math.ceil(hi / step - 1e-9) * step;
-  const out: number[] = [];
-  for (let v = lo; v <= hi + step / 2; v += step) out.push(Number(v.toPrecision(12)));
-  return { lo, hi, ticks: out };
-}
 
 /** Render series of (x, y) points as an SVG chart with error bars, reference lines and a legend. */
 export function renderXYChart(series: readonly XYSeries[], options: XYChartOptions = {}): string {

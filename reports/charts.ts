@@ -205,8 +205,16 @@ export function timeTicks(start: number, end: number, maxTicks: number): number[
   return ticks;
 }
 
-function yDomain(values: number[]): { lo: number; hi: number; ticks: number[] } {
-  let [lo, hi] = extent(values);
+/** A linear domain on nice ticks: from zero when every value is non-negative, with a little headroom. */
+export function linearDomain(values: readonly number[], ticks = 4): { lo: number; hi: number; ticks: number[] } {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!Number.isFinite(lo)) [lo, hi] = [0, 1];
   if (lo >= 0) lo = 0; // a non-negative metric is read against zero
   if (hi > lo) hi += (hi - lo) * 0.06; // headroom: a line at the maximum is not drawn on the frame
   if (hi === lo) {
@@ -217,12 +225,12 @@ function yDomain(values: number[]): { lo: number; hi: number; ticks: number[] } 
       lo -= pad;
     }
   }
-  const step = niceStep(hi - lo, 4);
+  const step = niceStep(hi - lo, ticks);
   lo = Math.floor(lo / step + 1e-9) * step;
   hi = Math.ceil(hi / step - 1e-9) * step;
-  const ticks: number[] = [];
-  for (let v = lo; v <= hi + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
-  return { lo, hi, ticks };
+  const out: number[] = [];
+  for (let v = lo; v <= hi + step / 2; v += step) out.push(Number(v.toPrecision(12)));
+  return { lo, hi, ticks: out };
 }
 
 /** [min, max] without spreading (series can have many points). */
@@ -314,7 +322,7 @@ export function renderLineChart(series: readonly ChartSeries[], options: LineCha
 
   // Y axis and grid.
   const hasData = finite.length > 0;
-  const yd = hasData ? yDomain(finite) : { lo: 0, hi: 1, ticks: [] as number[] };
+  const yd = hasData ? linearDomain(finite) : { lo: 0, hi: 1, ticks: [] as number[] };
   const y = (v: number): number => axisY - ((v - yd.lo) / (yd.hi - yd.lo)) * plotH;
   for (const v of yd.ticks) {
     const yy = r1(y(v));

@@ -35,6 +35,7 @@ import { runGrowthCapacity } from '../capacity/growth-run.ts';
 import { createReporters, REPORTER_NAMES } from '../../reports/registry.ts';
 import { reporterOption } from './reporter-option.ts';
 import { openRunFolder } from './run-folder.ts';
+import { runInfoOf } from './run-info.ts';
 
 interface CapacityCliOptions {
   target: string;
@@ -161,20 +162,7 @@ async function main(o: CapacityCliOptions): Promise<void> {
   if (interruptedBy()) abort.abort();
   bus.emit({
     type: 'run-begin',
-    run: {
-      runId: outDir.split('/').at(-1)!,
-      runDir: outDir,
-      scenarios: [scenario],
-      seed,
-      timeScale,
-      monitoringDir: env.stack.config.sourceDir,
-      startedAt: new Date(t0).toISOString(),
-      components: env.stack.describe().components.map((c) => ({ name: c.name, version: c.version, url: c.url, pid: c.pid })),
-      configChanges: env.stack.config.changes,
-      configWarnings: env.stack.config.warnings,
-      timing: { timeScale, scrapeIntervalMs: spec.scrapeIntervalMs * timeScale, engine, slo },
-      absent: [...env.stack.absent],
-    },
+    run: runInfoOf(env, { outDir, scenarios: [scenario], startedAtMs: t0, timing: { timeScale, scrapeIntervalMs: spec.scrapeIntervalMs * timeScale, engine, slo } }),
   });
   let verdict: 'pass' | 'fail' | 'error' | 'interrupted';
   try {

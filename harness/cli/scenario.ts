@@ -24,6 +24,7 @@ import { REPO_ROOT } from '../lib/paths.ts';
 import { createReporters, REPORTER_NAMES } from '../../reports/registry.ts';
 import { reporterOption } from './reporter-option.ts';
 import { openRunFolder } from './run-folder.ts';
+import { runInfoOf } from './run-info.ts';
 
 interface ScenarioOptions {
   list?: boolean;
@@ -135,20 +136,7 @@ async function main(names: string[], o: ScenarioOptions): Promise<void> {
   if (interruptedBy()) runner.abort();
   bus.emit({
     type: 'run-begin',
-    run: {
-      runId: outDir.split('/').at(-1)!,
-      runDir: outDir,
-      scenarios: loaded.map((l) => l.scenario.name),
-      seed: env.seed,
-      timeScale: env.stack.config.timeScale,
-      monitoringDir: env.stack.config.sourceDir,
-      startedAt: new Date(t0).toISOString(),
-      components: env.stack.describe().components.map((c) => ({ name: c.name, version: c.version, url: c.url, pid: c.pid })),
-      configChanges: env.stack.config.changes,
-      configWarnings: env.stack.config.warnings,
-      timing: runner.timing.describe(),
-      absent: [...env.stack.absent],
-    },
+    run: runInfoOf(env, { outDir, scenarios: loaded.map((l) => l.scenario.name), startedAtMs: t0, timing: runner.timing.describe() }),
   });
   const verdicts: { scenario: string; verdict: Verdict; durationMs: number }[] = [];
   for (const { scenario } of loaded) {
