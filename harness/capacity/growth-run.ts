@@ -11,8 +11,8 @@ import type { RunEvent, ActionRecord, FaultWindow } from '../events/run-events.t
 import type { CapacityGrowthStep, CapacityResult } from '../events/capacity.ts';
 import type { EnvironmentHandle } from '../stack/handles.ts';
 import type { PromiseSpec } from '../spec/promise-spec.ts';
-import { asVector, type PrometheusClient } from '../../assertions/prometheus.ts';
-import { PrometheusClient as Prom } from '../../assertions/prometheus.ts';
+import { asVector, PrometheusClient } from '../../assertions/prometheus.ts';
+import { durationSeconds } from './monitoring-view.ts';
 import { VirtualTargets } from '../../fake-services/virtual-targets.ts';
 import { prometheusConfigEdit } from '../chaos/prometheus-config-edit.ts';
 import { dashboardPromQueries, timeDashboard } from './dashboard-timer.ts';
@@ -44,14 +44,9 @@ async function scalar(prom: PrometheusClient, expr: string): Promise<number | un
   return v.length && Number.isFinite(v[0]!.value) ? v[0]!.value : undefined;
 }
 
-function parseSeconds(d: string | undefined): number | undefined {
-  const m = d ? /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(d) : null;
-  return m ? Number(m[1]) * { ms: 0.001, s: 1, m: 60 }[m[2] as 'ms'] : undefined;
-}
-
 export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'pass' | 'fail' | 'interrupted'; result: CapacityResult }> {
   const t0 = Date.now();
-  const prom = new Prom(o.env.stack.url('prometheus'));
+  const prom = new PrometheusClient(o.env.stack.url('prometheus'));
   const intervalMs = o.spec.scrapeIntervalMs * o.timeScale;
   const maxSeries = o.maxSeries ?? 4_000_000;
   const maxSteps = o.maxSteps ?? 12;
@@ -166,7 +161,7 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
         timeDashboard(prom, dashboard),
         prom.targets('active'),
       ]);
-      const timeoutSeconds = Math.min(...timeouts.activeTargets.map((t) => parseSeconds(t.scrapeTimeout)).filter((v): v is number => v !== undefined));
+      const timeoutSeconds = Math.min(...timeouts.activeTargets.map((t) => durationSeconds(t.scrapeTimeout)).filter((v): v is number => v !== undefined));
       const maxScrapeSeconds = Math.max(maxScrapeVirtual ?? 0, maxScrapeFleet ?? 0);
       const droppedSamples = Math.round((droppedCounters ?? 0) + (failedScrapes ?? 0) * seriesEach);
       const scrapeOk = maxScrapeSeconds < timeoutSeconds && (virtual === 0 || minUpVirtual === 1) && minUpFleet === 1;

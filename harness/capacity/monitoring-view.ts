@@ -6,6 +6,7 @@
  * the monitoring's own.
  */
 import { asVector, type PrometheusClient } from '../../assertions/prometheus.ts';
+import { parseDuration } from '../../assertions/duration.ts';
 
 export interface MonitoringReading {
   requests?: number;
@@ -19,10 +20,14 @@ export interface MonitoringReading {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function parseSeconds(d: string | undefined): number | undefined {
-  const m = d ? /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(d) : null;
-  if (!m) return undefined;
-  return Number(m[1]) * { ms: 0.001, s: 1, m: 60 }[m[2] as 'ms'];
+/** A target's scrapeTimeout from the targets API ("10s", "500ms", "1s500ms") in seconds; undefined when absent or unreadable. */
+export function durationSeconds(d: string | undefined): number | undefined {
+  if (!d) return undefined;
+  try {
+    return parseDuration(d) / 1000;
+  } catch {
+    return undefined;
+  }
 }
 
 export class MonitoringView {
@@ -54,7 +59,7 @@ export class MonitoringView {
 
   async scrapeTimeoutSeconds(): Promise<number | undefined> {
     const targets = (await this.prom.targets('active')).activeTargets.filter((t) => this.services.includes(t.labels.service ?? ''));
-    const timeouts = targets.map((t) => parseSeconds(t.scrapeTimeout)).filter((v): v is number => v !== undefined);
+    const timeouts = targets.map((t) => durationSeconds(t.scrapeTimeout)).filter((v): v is number => v !== undefined);
     return timeouts.length ? Math.min(...timeouts) : undefined;
   }
 

@@ -5,10 +5,11 @@
  * of every message due during the pause includes the pause, because it is measured from
  * the schedule (a closed-model publisher would show only the one or two in flight).
  */
+import { freePort } from '../support/stack-helpers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -18,14 +19,6 @@ import { payloadFor, runMqttLoad } from '../../harness/load/mqtt-publisher.ts';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RATE = 200;
 const SEED = 7;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {

@@ -4,10 +4,10 @@
  * query, queryAll, field/stream discovery, hits and stats; entries older than the retention
  * are dropped at ingestion.
  */
+import { freePort } from '../support/stack-helpers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binCacheDir } from '../../harness/lib/paths.ts';
@@ -16,14 +16,6 @@ import { type VLEntry, VictoriaLogsClient, nsToRfc3339Nano, streamFilter } from 
 const cached = join(binCacheDir(), 'victorialogs-1.52.1', 'victoria-logs');
 const BIN = process.env.VICTORIALOGS_BIN ?? (existsSync(cached) ? cached : undefined);
 const title = BIN ? 'VictoriaLogsClient against victoria-logs' : `VictoriaLogsClient (skipped: no victoria-logs binary; set VICTORIALOGS_BIN or build ${cached})`;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DAY = 86_400n * 1_000_000_000n;

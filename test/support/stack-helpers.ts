@@ -1,5 +1,6 @@
 /** Helpers shared by integration tests: run the CLI, check for leftovers. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { isPortFree } from '../../harness/plan/ports.ts';
 export { pidAlive } from '../../harness/stack/state.ts';
@@ -49,4 +50,13 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** A port nothing listens on right now (the OS picks it on 127.0.0.1). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
