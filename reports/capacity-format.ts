@@ -3,7 +3,7 @@
  * latencies, ratios, the differences between the load tool's view and the monitoring's,
  * and one line per step or result. Pure functions; no I/O, no escaping (callers escape).
  */
-import type { CapacityGrowthStep, CapacityLoadStep, CapacityResult, CapacitySlo, LatencyView } from '../harness/events/capacity.ts';
+import type { CapacityGrowthStep, CapacityLoadStep, CapacityLogGrowthStep, CapacityResult, CapacitySlo, LatencyView } from '../harness/events/capacity.ts';
 import { formatValue } from './format.ts';
 
 const finite = (v: number | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -135,12 +135,27 @@ export function growthStepLine(step: CapacityGrowthStep): string {
   );
 }
 
+/** Bytes/s as MiB/s: "16", "0.42". */
+export function formatMiBps(bytesPerSecond: number | undefined): string {
+  return finite(bytesPerSecond) ? `${Number((bytesPerSecond / 1048576).toPrecision(3))} MiB/s` : '—';
+}
+
+export function logGrowthStepLine(step: CapacityLogGrowthStep): string {
+  return (
+    `log step ${step.index}: ${formatValue(step.writtenLinesPerSecond)} lines/s written of ${formatValue(step.offeredLinesPerSecond)} offered (${formatMiBps(step.writtenBytesPerSecond)}, ${formatMultiple(step.multipleOfToday)} today), carried ${step.carriedLinesPerSecond !== undefined ? formatValue(step.carriedLinesPerSecond) : '—'} lines/s, ` +
+    `${step.missing} of ${formatValue(step.lines)} missing, ${step.duplicates} duplicated, ` +
+    `${step.deliveredAfterMs !== undefined ? `all delivered ${formatSeconds(step.deliveredAfterMs / 1000)} s after the last write` : 'not all delivered'} (bound ${formatSeconds(step.deliveryBoundMs / 1000)} s), read delay p99 ${formatMs(step.readDelayMs.p99)} ms, ` +
+    `refused ${step.refused}, given up ${step.dropped}, log panel ${formatMs(step.maxLogPanelQueryMs)} ms / ${formatMs(step.dashboardQueryLimitMs)} ms — ${step.ok ? 'ok' : `breached${step.breaches.length ? `: ${step.breaches.join('; ')}` : ''}`}`
+  );
+}
+
 /** The result's key numbers: knee and min-rate for load, headroom and breaking point for growth. */
 export function resultFacts(r: CapacityResult): Array<[string, string]> {
   const facts: Array<[string, string]> = [['target', r.target], ['mode', r.mode]];
   const slo = formatSlo(r.slo);
   if (slo) facts.push(['SLO', slo]);
-  const isGrowth = r.headroom !== undefined || r.breakingPoint !== undefined;
+  const isLogGrowth = r.promisedLogBytesPerSecond !== undefined;
+  const isGrowth = isLogGrowth || r.headroom !== undefined || r.breakingPoint !== undefined;
   if (!isGrowth || r.knee !== undefined || r.minRate !== undefined) {
     facts.push(['knee', r.knee !== undefined ? `${formatRate(r.knee)}/s` : 'none — the SLO broke at every rate tried']);
     if (r.firstBreach !== undefined) facts.push(['first breach', `${formatRate(r.firstBreach)}/s`]);
@@ -153,7 +168,14 @@ export function resultFacts(r: CapacityResult): Array<[string, string]> {
   if (r.breakingPoint) {
     const b = r.breakingPoint;
     facts.push(['breaking point', `${b.targets} targets, ${formatValue(b.series)} series${b.breaches.length ? `: ${b.breaches.join('; ')}` : ''}`]);
-  } else if (isGrowth) facts.push(['breaking point', 'none reached']);
+  } else if (isGrowth && !isLogGrowth) facts.push(['breaking point', 'none reached']);
+  if (isLogGrowth) {
+    const h = r.logHeadroom;
+    facts.push(['log headroom', h ? `${formatValue(h.linesPerSecond)} lines/s, ${formatMiBps(h.bytesPerSecond)} (${formatMultiple(h.multipleOfToday)} today's ${formatValue(h.todayLinesPerSecond)} lines/s)` : 'none — no rate above today held every guarantee']);
+    const b = r.logBreakingPoint;
+    facts.push(['log breaking point', b ? `${formatValue(b.linesPerSecond)} lines/s${b.breaches.length ? `: ${b.breaches.join('; ')}` : ''}` : 'none reached']);
+    facts.push(['promised ingestion', `${formatMiBps(r.promisedLogBytesPerSecond)}${h ? (h.bytesPerSecond >= r.promisedLogBytesPerSecond! ? ' (within the headroom)' : ' (beyond the headroom measured)') : ''}`]);
+  }
   return facts;
 }
 

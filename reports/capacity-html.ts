@@ -9,12 +9,13 @@
  * Charts are sorted by offered rate (an --auto search visits rates out of order), tables by
  * step index. Every text is escaped.
  */
-import type { CapacityGrowthStep, CapacityLoadStep, CapacityResult } from '../harness/events/capacity.ts';
+import type { CapacityGrowthStep, CapacityLoadStep, CapacityLogGrowthStep, CapacityResult } from '../harness/events/capacity.ts';
 import { renderXYChart, type XYRule, type XYSeries } from './capacity-charts.ts';
 import {
   estimateWithinBound,
   formatBound,
   formatErrorRatioDifference,
+  formatMiBps,
   formatMs,
   formatMultiple,
   formatPercent,
@@ -53,11 +54,13 @@ export function renderCapacitySection(capacity: ScenarioCapacity, options: Capac
   const width = options.chartWidth ?? 1040;
   const load = capacity.steps.filter((s): s is CapacityLoadStep => s.kind === 'load');
   const growth = capacity.steps.filter((s): s is CapacityGrowthStep => s.kind === 'growth');
+  const logGrowth = capacity.steps.filter((s): s is CapacityLogGrowthStep => s.kind === 'log-growth');
   const r = capacity.result;
   const parts: string[] = [`<h3>Capacity</h3>`, r ? resultBlock(r) : '<p class="muted capacity-no-result">No capacity result was recorded (the run ended before the search finished).</p>'];
   if (!capacity.steps.length) parts.push('<p class="muted">No capacity step was recorded.</p>');
   if (load.length) parts.push(loadPart(load, r, width));
   if (growth.length) parts.push(growthPart(growth, r, width));
+  if (logGrowth.length) parts.push(logGrowthPart(logGrowth, r, width));
   return `<section class="capacity" data-capacity${r ? ` data-capacity-verdict="${esc(r.verdict)}"` : ''}>${parts.join('\n')}</section>`;
 }
 
@@ -167,6 +170,47 @@ function loadPart(steps: CapacityLoadStep[], r: CapacityResult | undefined, widt
 <figure class="capacity-chart">${rateChart}<figcaption>Points sorted by offered rate; a red ring marks a step that breached the SLO.</figcaption></figure>
 <figure class="capacity-chart">${latencyChart}<figcaption>The monitoring's estimate is drawn beside the load tool's values, with the interval its bucket layout allows as a bar; a red ring on it: outside that interval.</figcaption></figure>
 <div class="table-scroll"><table class="grid capacity-steps"><caption>Per step, in the order run. Differences are the monitoring's value minus the load tool's.</caption>${head}<tbody>${rows.join('')}</tbody></table></div></div>`;
+}
+
+
+// ---------------------------------------------------------------------------------------
+// Log growth steps
+
+function logGrowthPart(steps: CapacityLogGrowthStep[], r: CapacityResult | undefined, width: number): string {
+  const byIndex = [...steps].sort((a, b) => a.index - b.index);
+  const byRate = [...steps].sort((a, b) => a.writtenLinesPerSecond - b.writtenLinesPerSecond || a.index - b.index);
+  const rows = byIndex.map((s) => {
+    const bad = (cond: boolean): string => (cond ? ' bad-cell' : '');
+    const cells = [
+      `<td class="num" data-col="step">${esc(s.index)}</td>`,
+      `<td class="num" data-col="offered">${esc(formatValue(s.offeredLinesPerSecond))}</td>`,
+      `<td class="num" data-col="written">${esc(formatValue(s.writtenLinesPerSecond))}</td>`,
+      `<td class="num" data-col="bytes">${esc(formatMiBps(s.writtenBytesPerSecond))}</td>`,
+      `<td class="num${bad(s.carriedLinesPerSecond !== undefined && s.carriedLinesPerSecond < s.writtenLinesPerSecond * 0.9)}" data-col="carried">${esc(s.carriedLinesPerSecond !== undefined ? formatValue(s.carriedLinesPerSecond) : '—')}</td>`,
+      `<td class="num" data-col="multiple">${esc(formatMultiple(s.multipleOfToday))}</td>`,
+      `<td class="num${bad(s.missing > 0)}" data-col="missing">${esc(`${s.missing} / ${formatValue(s.lines)}`)}</td>`,
+      `<td class="num${bad(s.duplicates > 0)}" data-col="duplicates">${esc(s.duplicates)}</td>`,
+      `<td class="num${bad(s.deliveredAfterMs === undefined)}" data-col="delivered">${esc(`${s.deliveredAfterMs !== undefined ? `${formatSeconds(s.deliveredAfterMs / 1000)} s` : 'not'} / ${formatSeconds(s.deliveryBoundMs / 1000)} s`)}</td>`,
+      `<td class="num" data-col="read-delay">${esc(`${formatMs(s.readDelayMs.p50)} / ${formatMs(s.readDelayMs.p99)}`)}</td>`,
+      `<td class="num${bad(s.dropped > 0)}" data-col="refused">${esc(`${s.refused} / ${s.dropped}`)}</td>`,
+      `<td class="num${bad(s.maxLogPanelQueryMs > s.dashboardQueryLimitMs)}" data-col="dashboard">${esc(`${formatMs(s.maxLogPanelQueryMs)} ms / ${formatMs(s.dashboardQueryLimitMs)} ms`)}</td>`,
+      `<td data-col="result">${s.ok ? '<span class="ok-text">ok</span>' : `<span class="msg">breached${s.breaches.length ? `: ${esc(s.breaches.join('; '))}` : ''}</span>`}</td>`,
+    ];
+    return `<tr class="${s.ok ? '' : 'bad'}" data-step="${esc(s.index)}">${cells.join('')}</tr>`;
+  });
+  const head = `<thead><tr><th>step</th><th>offered lines/s</th><th>written lines/s</th><th>written</th><th>carried lines/s</th><th>× today</th><th>missing / lines</th><th>duplicates</th><th>all delivered after / bound</th><th>read delay p50 / p99 ms</th><th>refused / given up</th><th>slowest log panel / limit</th><th>guarantees</th></tr></thead>`;
+  const series: XYSeries[] = [
+    { name: 'all delivered after the last write (s)', color: COLOR.achieved, points: byRate.map((s) => ({ x: s.writtenLinesPerSecond, y: (s.deliveredAfterMs ?? s.deliveryBoundMs) / 1000, bad: !s.ok, title: `step ${s.index}: ${formatValue(s.writtenLinesPerSecond)} lines/s, ${s.deliveredAfterMs !== undefined ? `delivered after ${formatSeconds(s.deliveredAfterMs / 1000)} s` : 'not delivered within the bound'}${s.ok ? '' : ` — breached: ${s.breaches.join('; ')}`}` })) },
+    { name: 'read delay p99 (s)', color: COLOR.p99, points: byRate.filter((s) => s.readDelayMs.p99 !== undefined).map((s) => ({ x: s.writtenLinesPerSecond, y: s.readDelayMs.p99! / 1000 })) },
+  ];
+  const vLines: XYRule[] = [];
+  if (r?.logHeadroom) vLines.push({ at: r.logHeadroom.linesPerSecond, label: `headroom ${formatValue(r.logHeadroom.linesPerSecond)} lines/s (${formatMultiple(r.logHeadroom.multipleOfToday)})`, color: COLOR.knee });
+  if (r?.logBreakingPoint) vLines.push({ at: r.logBreakingPoint.linesPerSecond, label: `breaking point ${formatValue(r.logBreakingPoint.linesPerSecond)} lines/s`, color: COLOR.gateFail, dash: '5 3' });
+  const bound = byIndex[0]!.deliveryBoundMs / 1000;
+  const chart = renderXYChart(series, { width, title: 'Log delivery against lines written per second', xLabel: 'lines/s written (all services)', yLabel: 'seconds', vLines, hLines: [{ at: bound, label: `delivery bound ${formatSeconds(bound)} s`, color: COLOR.limit }] });
+  return `<div class="capacity-log-growth"><h4>Log growth steps (${steps.length})</h4>
+<div class="table-scroll"><table class="grid capacity-growth-steps capacity-log-growth-steps"><caption>Per step, in the order run: the log pipeline's guarantees at each rate.</caption>${head}<tbody>${rows.join('')}</tbody></table></div>
+<figure class="capacity-chart">${chart}<figcaption>A red ring marks a rate at which a guarantee broke.</figcaption></figure></div>`;
 }
 
 // ---------------------------------------------------------------------------------------

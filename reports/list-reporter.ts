@@ -7,7 +7,7 @@ import type { RunEvent } from '../harness/events/run-events.ts';
 import type { Reporter } from '../harness/events/event-bus.ts';
 import { clockTime, formatDuration, formatLabels, stripAnsi, toMs } from './format.ts';
 import { scrubText } from './redact.ts';
-import { growthStepLine, loadStepLine, resultLine } from './capacity-format.ts';
+import { growthStepLine, logGrowthStepLine, loadStepLine, resultLine } from './capacity-format.ts';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -104,7 +104,7 @@ export class ListReporter implements Reporter {
       case 'capacity-step': {
         const st = event.step;
         const ok = st.kind === 'load' ? st.slo.ok : st.ok;
-        const line = st.kind === 'load' ? loadStepLine(st) : growthStepLine(st);
+        const line = st.kind === 'load' ? loadStepLine(st) : st.kind === 'growth' ? growthStepLine(st) : logGrowthStepLine(st);
         return [`${time(st.endedAt)}    ${c(ok ? 'green' : 'red', '▸')} ${clean(line)}`];
       }
       case 'capacity-result': {

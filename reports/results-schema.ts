@@ -30,7 +30,7 @@ const notification = z.looseObject({
 });
 
 /** A capacity run's records: only what every consumer relies on is checked; the rest is the load tool's and the monitoring's numbers. */
-const capacityStep = z.looseObject({ kind: z.enum(['load', 'growth']), index: z.number().int().min(0), startedAt: iso, endedAt: iso.optional() });
+const capacityStep = z.looseObject({ kind: z.enum(['load', 'growth', 'log-growth']), index: z.number().int().min(0), startedAt: iso, endedAt: iso.optional() });
 const capacity = z.looseObject({
   steps: z.array(capacityStep),
   result: z.looseObject({ target: z.string(), verdict: z.enum(['pass', 'fail']), summary: z.string(), knee: z.number().optional(), minRate: z.number().optional() }).optional(),

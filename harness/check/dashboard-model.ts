@@ -30,6 +30,8 @@ export interface ProvisionedDatasource {
   isDefault: boolean;
   /** jsonData.timeInterval: the scrape interval Grafana assumes (Prometheus). */
   timeInterval?: string;
+  /** jsonData.maxLines: the line limit Grafana sends with a logs query (Loki, VictoriaLogs). */
+  maxLines?: number;
   url?: string;
   file: string;
   index: number;
@@ -44,7 +46,7 @@ export function loadDatasources(provisioningDir: string): ProvisionedDatasource[
     const file = join(dir, f);
     const doc = parseYaml(readFileSync(file, 'utf8')) as Json;
     ((doc?.datasources ?? []) as Json[]).forEach((d, index) =>
-      out.push({ name: String(d?.name ?? ''), uid: d?.uid === undefined ? undefined : String(d.uid), type: String(d?.type ?? ''), isDefault: d?.isDefault === true, timeInterval: d?.jsonData?.timeInterval, url: typeof d?.url === 'string' ? d.url : undefined, file, index }),
+      out.push({ name: String(d?.name ?? ''), uid: d?.uid === undefined ? undefined : String(d.uid), type: String(d?.type ?? ''), isDefault: d?.isDefault === true, timeInterval: d?.jsonData?.timeInterval, ...(Number(d?.jsonData?.maxLines) > 0 ? { maxLines: Number(d.jsonData.maxLines) } : {}), url: typeof d?.url === 'string' ? d.url : undefined, file, index }),
     );
   }
   return out;

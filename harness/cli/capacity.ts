@@ -6,7 +6,7 @@
  * zen-coordinator): constant-rate steps with vegeta (or the user's k6), open model, the
  * knee found by --auto, and at every step the monitoring's own view checked against the
  * load tool's. With --target monitoring: the stack itself grown until one of its
- * guarantees breaks. Writes the run folder (results.json, junit.xml, report.html).
+ * guarantees breaks, on two axes (--growth): targets and series, and log lines per second. Writes the run folder (results.json, junit.xml, report.html).
  * Exit 0 when every check passed (and the knee met --min-rate), 1 otherwise, 2 on bad input.
  */
 import { Command } from 'commander';
@@ -32,6 +32,7 @@ import { parseStages } from '../capacity/stages.ts';
 import { resolveLoadTarget, GROUPS } from '../capacity/target.ts';
 import { runLoadCapacity, type LoadSchedule } from '../capacity/load-run.ts';
 import { runGrowthCapacity } from '../capacity/growth-run.ts';
+import { runLogGrowthCapacity } from '../capacity/log-growth-run.ts';
 import { createReporters, REPORTER_NAMES } from '../../reports/registry.ts';
 import { reporterOption } from './reporter-option.ts';
 import { openRunFolder } from './run-folder.ts';
@@ -50,6 +51,8 @@ interface CapacityCliOptions {
   minRate?: string;
   minHeadroom?: string;
   maxSeries?: string;
+  growth?: string;
+  maxLogRate?: string;
   maxRate?: string;
   maxDuration?: string;
   engine: string;
@@ -93,6 +96,18 @@ function faultOptions(raw: string[]): FaultSpec[] {
   });
 }
 
+type GrowthAxis = 'series' | 'logs';
+
+/** `--growth`: which of the monitoring stack's axes to grow (both by default). */
+function growthAxes(raw: string | undefined, growth: boolean): GrowthAxis[] {
+  if (raw === undefined) return growth ? ['series', 'logs'] : [];
+  if (!growth) throw new UsageError('--growth applies to --target monitoring', { field: '--growth', fix: 'drop --growth, or use --target monitoring' });
+  const axes = raw.split(',').map((a) => a.trim());
+  const bad = axes.find((a) => a !== 'series' && a !== 'logs');
+  if (bad !== undefined || !axes.length) throw new UsageError(`unknown growth axis "${bad ?? ''}"`, { field: '--growth', fix: 'give series, logs, or series,logs' });
+  return [...new Set(axes as GrowthAxis[])];
+}
+
 async function main(o: CapacityCliOptions): Promise<void> {
   // Every option is checked before anything starts.
   const growth = o.target === 'monitoring';
@@ -101,6 +116,7 @@ async function main(o: CapacityCliOptions): Promise<void> {
   if (o.stages !== undefined && o.auto) throw new UsageError('--stages and --auto exclude each other', { field: '--stages', fix: 'give fixed --stages, or --auto to search for the knee' });
   const maxRate = numberOption('--max-rate', o.maxRate, { integer: true, min: 1, max: 100_000 }) ?? DEFAULT_LIMITS.maxRate;
   const maxDurationMs = durationOption('--max-duration', o.maxDuration, '15m', 10_000);
+  const maxSteps = numberOption('--max-steps', o.maxSteps, { integer: true, min: 1, max: 100 });
   const schedule: LoadSchedule =
     o.stages !== undefined ? { kind: 'stages', stages: parseStages(o.stages) }
     : {
@@ -109,7 +125,7 @@ async function main(o: CapacityCliOptions): Promise<void> {
         stepDurationMs: durationOption('--step-duration', o.stepDuration, '20s', 1000),
         factor: numberOption('--factor', o.factor, { min: 1.1, max: 10 }) ?? 2,
         resolution: numberOption('--resolution', o.resolution, { min: 0.01, max: 1 }) ?? 0.05,
-        maxSteps: numberOption('--max-steps', o.maxSteps, { integer: true, min: 1, max: 100 }) ?? 16,
+        maxSteps: maxSteps ?? 16,
       };
   if (schedule.kind === 'stages') {
     const over = schedule.stages.find((s) => s.rate > maxRate);
@@ -120,6 +136,9 @@ async function main(o: CapacityCliOptions): Promise<void> {
   const minRate = numberOption('--min-rate', o.minRate, { min: 0, max: 100_000 });
   const minHeadroom = numberOption('--min-headroom', o.minHeadroom, { min: 0, max: 100_000 });
   const maxSeries = numberOption('--max-series', o.maxSeries, { integer: true, min: 1000, max: 50_000_000 });
+  const axes = growthAxes(o.growth, growth);
+  const maxLogRate = numberOption('--max-log-rate', o.maxLogRate, { integer: true, min: 10, max: 3_400_000 });
+  if (!growth && maxLogRate !== undefined) throw new UsageError('--max-log-rate bounds --target monitoring', { field: '--max-log-rate', fix: 'drop it, or use --target monitoring' });
   if (growth && minRate !== undefined) throw new UsageError('--min-rate gates a load target\'s knee', { field: '--min-rate', fix: 'for --target monitoring use --min-headroom (a multiple of today\'s series)' });
   if (!growth && minHeadroom !== undefined) throw new UsageError('--min-headroom gates --target monitoring', { field: '--min-headroom', fix: 'for a load target use --min-rate' });
   if (o.engine !== 'vegeta' && o.engine !== 'k6') throw new UsageError(`unknown engine "${o.engine}"`, { field: '--engine', fix: 'vegeta (built by npm run setup) or k6 (your own, K6_BIN or PATH)' });
@@ -136,15 +155,19 @@ async function main(o: CapacityCliOptions): Promise<void> {
   const backend = backendOption(o.backend);
   const images = imagesOption(o.images);
   // The virtual targets are served from this process on 127.0.0.1, which a Prometheus inside a container network cannot reach.
-  if (growth && backend === 'containers') throw new UsageError('--target monitoring runs on the native backend only', { field: '--backend', fix: 'drop --backend containers for --target monitoring' });
+  if (axes.includes('series') && backend === 'containers') throw new UsageError('--target monitoring --growth series runs on the native backend only (the virtual targets are served from this process on 127.0.0.1)', { field: '--backend', fix: 'drop --backend containers, or grow only the logs there: --growth logs' });
   const monitoringDir = o.monitoringDir ?? join(REPO_ROOT, 'monitoring');
   assertLoadable(monitoringDir);
   const spec = loadPromiseSpec(monitoringDir);
 
   const scenario = `capacity-${o.target}`;
+  // One scenario per axis: the series axis keeps the target's name, the log axis adds "-logs".
+  const scenarios = growth ? axes.map((a) => (a === 'series' ? scenario : `${scenario}-logs`)) : [scenario];
   const runFolder = openRunFolder(o.out ?? defaultRunDir(scenario));
   const outDir = runFolder.dir;
-  const bus = new EventBus(createReporters(reporters, outDir, () => outDir));
+  // One scenario reports into the run folder; several (both growth axes) each into their own, with index.html over them.
+  const single = scenarios.length === 1;
+  const bus = new EventBus(createReporters(reporters, outDir, (name) => (single ? outDir : join(outDir, name))));
   const abort = new AbortController();
   installSignalHandlers(
     (sig) => {
@@ -162,14 +185,31 @@ async function main(o: CapacityCliOptions): Promise<void> {
   if (interruptedBy()) abort.abort();
   bus.emit({
     type: 'run-begin',
-    run: runInfoOf(env, { outDir, scenarios: [scenario], startedAtMs: t0, timing: { timeScale, scrapeIntervalMs: spec.scrapeIntervalMs * timeScale, engine, slo } }),
+    run: runInfoOf(env, { outDir, scenarios, startedAtMs: t0, timing: { timeScale, scrapeIntervalMs: spec.scrapeIntervalMs * timeScale, engine, slo } }),
   });
   let verdict: 'pass' | 'fail' | 'error' | 'interrupted';
   try {
     const common = { env, emit: (e: Parameters<EventBus['emit']>[0]) => bus.emit(e), scenario, timeScale, spec, signal: abort.signal, workDir: join(outDir, 'load') };
-    const r = growth ? await runGrowthCapacity({ ...common, maxDurationMs, ...(maxSeries !== undefined ? { maxSeries } : {}), ...(minHeadroom !== undefined ? { minHeadroom } : {}) }) : await runLoadCapacity({ ...common, target: target!, slo, schedule, engine, seed, minRate, maxRate, maxDurationMs, faults });
-    verdict = r.verdict;
-    console.log(`\n${r.result.summary}`);
+    if (!growth) {
+      const r = await runLoadCapacity({ ...common, target: target!, slo, schedule, engine, seed, minRate, maxRate, maxDurationMs, faults });
+      verdict = r.verdict;
+      console.log(`\n${r.result.summary}`);
+    } else {
+      const verdicts: string[] = [];
+      // The axes share --max-duration: the log axis gets what the series axis left.
+      const until = Date.now() + maxDurationMs;
+      for (const axis of axes) {
+        if (abort.signal.aborted) break;
+        const gate = { ...(minHeadroom !== undefined ? { minHeadroom } : {}), ...(maxSteps !== undefined ? { maxSteps } : {}) };
+        const r =
+          axis === 'series'
+            ? await runGrowthCapacity({ ...common, maxDurationMs: until - Date.now(), ...(maxSeries !== undefined ? { maxSeries } : {}), ...gate })
+            : await runLogGrowthCapacity({ ...common, scenario: `${scenario}-logs`, maxDurationMs: until - Date.now(), ...(maxLogRate !== undefined ? { maxLinesPerSecond: maxLogRate } : {}), ...gate });
+        verdicts.push(r.verdict);
+        if (r.result) console.log(`\n${r.result.summary}`);
+      }
+      verdict = verdicts.includes('interrupted') || abort.signal.aborted ? 'interrupted' : verdicts.includes('fail') ? 'fail' : 'pass';
+    }
   } catch (e) {
     verdict = abort.signal.aborted ? 'interrupted' : 'error';
     // The run ended its scenario (as an error, with this message) before it threw.
@@ -178,7 +218,7 @@ async function main(o: CapacityCliOptions): Promise<void> {
   bus.emit({ type: 'run-end', verdict, at: new Date().toISOString(), durationMs: Date.now() - t0, runDir: outDir });
   const failures = await bus.finish();
   await runCleanups();
-  console.log(`\n${verdict.toUpperCase()}\nReports: ${reporters.includes('html') ? join(outDir, 'report.html') : outDir}${failures.length ? ` (${failures.length} reporter failure(s), above)` : ''}`);
+  console.log(`\n${verdict.toUpperCase()}\nReports: ${single && reporters.includes('html') ? join(outDir, 'report.html') : !single && reporters.includes('index') ? join(outDir, 'index.html') : outDir}${failures.length ? ` (${failures.length} reporter failure(s), above)` : ''}`);
   const sig = interruptedBy();
   process.exit(sig ? exitCodeOf(sig) : verdict === 'pass' ? 0 : 1);
 }
@@ -193,10 +233,12 @@ const program = new Command('capacity')
   .option('--step-duration <d>', '--auto: each step lasts this long (default 20s)')
   .option('--factor <f>', '--auto: growth factor before the first breach (default 2)')
   .option('--resolution <r>', '--auto: stop when the bracket is within this share (default 0.05)')
-  .option('--max-steps <n>', '--auto: most steps (default 16)')
+  .option('--max-steps <n>', 'most steps: --auto\'s (default 16), or each growth axis\'s of --target monitoring (series 12, logs 10)')
   .option('--min-rate <rps>', 'fail the run (and its JUnit) when the knee is below this rate')
   .option('--min-headroom <x>', '--target monitoring: fail when the series headroom is below X times today\'s')
   .option('--max-series <n>', '--target monitoring: never grow past this many series (memory guard: about 2.5 GiB of Prometheus RSS per million; default 4000000)')
+  .option('--growth <axes>', '--target monitoring: series, logs, or both (default series,logs; the log axis needs a log pipeline, e.g. --monitoring-dir monitoring-victorialogs)')
+  .option('--max-log-rate <lines>', '--target monitoring: never offer more log lines/s than this, all services together (default 400000)')
   .option('--max-rate <rps>', `never offer more than this (default ${DEFAULT_LIMITS.maxRate})`)
   .option('--max-duration <d>', 'never run longer than this (default 15m)')
   .option('--engine <name>', 'load engine: vegeta (native) or k6 (yours: K6_BIN or PATH)', 'vegeta')

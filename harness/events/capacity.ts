@@ -88,7 +88,42 @@ export interface CapacityGrowthStep {
   breaches: string[];
 }
 
-export type CapacityStep = CapacityLoadStep | CapacityGrowthStep;
+/** One log-rate step of the monitoring stack: the fleet's log lines at a multiple of today's rate, and the log pipeline's guarantees at it. */
+export interface CapacityLogGrowthStep {
+  kind: 'log-growth';
+  index: number;
+  startedAt: string;
+  endedAt: string;
+  /** Lines/s asked of the fleet: today's own plus the burst. */
+  offeredLinesPerSecond: number;
+  /** Lines/s the services really wrote (a CPU-starved writer falls behind: the harness's limit, not the stack's). */
+  writtenLinesPerSecond: number;
+  /** The same in bytes/s (lines of today's mean size). */
+  writtenBytesPerSecond: number;
+  /** Lines/s the pipeline carried: the window's lines over burst start → the store's timestamp of the last one. */
+  carriedLinesPerSecond?: number;
+  multipleOfToday: number;
+  /** Lines written in the window (every service, reconciled by seq). */
+  lines: number;
+  /** Lines not in the store when the delivery bound ran out, and lines stored twice. */
+  missing: number;
+  duplicates: number;
+  /** How long after the last line was written every line was queryable (absent: never within the bound), and the bound. */
+  deliveredAfterMs?: number;
+  deliveryBoundMs: number;
+  /** Store timestamp − line timestamp (the shipper's read delay), ms. */
+  readDelayMs: { p50?: number; p99?: number };
+  /** Entries the store refused or the shipper gave up on during the step. */
+  refused: number;
+  dropped: number;
+  /** The slowest dashboard log-panel query (as Grafana sends it), ms, against the stated limit. */
+  maxLogPanelQueryMs: number;
+  dashboardQueryLimitMs: number;
+  ok: boolean;
+  breaches: string[];
+}
+
+export type CapacityStep = CapacityLoadStep | CapacityGrowthStep | CapacityLogGrowthStep;
 
 export interface CapacityResult {
   /** The service, group, "fleet" or "monitoring". */
@@ -107,6 +142,12 @@ export interface CapacityResult {
   breakingPoint?: { targets: number; series: number; breaches: string[] };
   /** Growth: the first size at which a scrape exceeded its timeout (or failed), on this machine. */
   scrapeTimeoutAt?: { targets: number; series: number; maxScrapeSeconds: number; timeoutSeconds: number };
+  /** Log growth: the highest rate at which every log guarantee held, and today's rate. */
+  logHeadroom?: { linesPerSecond: number; bytesPerSecond: number; multipleOfToday: number; todayLinesPerSecond: number };
+  /** Log growth: the first rate at which a guarantee broke, and which. */
+  logBreakingPoint?: { linesPerSecond: number; breaches: string[] };
+  /** Log growth: the promised ingestion rate (spec logs.ingestionRate), bytes/s, and whether the headroom reaches it. */
+  promisedLogBytesPerSecond?: number;
   verdict: 'pass' | 'fail';
   /** One line a release manager can read. */
   summary: string;

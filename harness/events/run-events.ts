@@ -106,4 +106,4 @@ export type RunEvent =
   | { type: 'run-end'; verdict: 'pass' | 'fail' | 'error' | 'skipped' | 'interrupted'; at: string; durationMs: number; runDir: string };
 
 export type { ConfigChange, ReceivedNotification };
-export type { CapacityGrowthStep, CapacityLoadStep, CapacityResult, CapacitySlo, CapacityStep, LatencyView } from './capacity.ts';
+export type { CapacityGrowthStep, CapacityLoadStep, CapacityLogGrowthStep, CapacityResult, CapacitySlo, CapacityStep, LatencyView } from './capacity.ts';

@@ -41,6 +41,8 @@ export interface LogStore {
   serviceEntries(service: string, startMs: number, endMs: number, pageLimit: number): Promise<StoredEntry[]>;
   /** Every entry a query in this store's language returns over [startMs, endMs). */
   queryLines(query: string, startMs: number, endMs: number, pageLimit: number): Promise<StoredLine[]>;
+  /** One request as a dashboard's log panel sends it: the newest `limit` entries of `query` in [startMs, endMs); how many came back. */
+  panelLines(query: string, startMs: number, endMs: number, limit: number): Promise<number>;
   /** Entries of one service whose line contains `text` (a marker), newest window only. */
   findLines(service: string, text: string, startMs: number, endMs: number): Promise<StoredLine[]>;
   /** The label sets (stream fields) of every stream with entries in [startMs, endMs). */

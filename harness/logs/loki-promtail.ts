@@ -84,6 +84,11 @@ export class LokiStore implements LogStore {
     return fetchAllEntries(this.client, query, msToNs(startMs), msToNs(endMs), pageLimit);
   }
 
+  async panelLines(query: string, startMs: number, endMs: number, limit: number): Promise<number> {
+    const r = await this.client.queryRange(query, new Date(startMs), new Date(endMs), { limit, direction: 'backward' });
+    return r.streams.reduce((n, s) => n + s.entries.length, 0);
+  }
+
   async findLines(service: string, text: string, startMs: number, endMs: number): Promise<StoredLine[]> {
     const r = await this.client.queryRange(`${this.serviceSelector(service)} |= "${escapeLabelValue(text)}"`, new Date(startMs), new Date(endMs), { limit: 5000, direction: 'forward' });
     return r.streams.flatMap((s) => s.entries.map((e) => ({ labels: s.labels, tsNs: e.tsNs, line: e.line })));

@@ -43,6 +43,10 @@ export class VictoriaLogsStore implements LogStore {
     return entries.map((e) => ({ labels: e.stream, tsNs: e.timeNs, line: e.msg }));
   }
 
+  async panelLines(query: string, startMs: number, endMs: number, limit: number): Promise<number> {
+    return (await this.client.query(query, { start: new Date(startMs), end: new Date(endMs), limit })).length;
+  }
+
   async findLines(service: string, text: string, startMs: number, endMs: number): Promise<StoredLine[]> {
     // A phrase filter would match whole words only; `~` with the escaped text is Loki's substring `|=`.
     const entries = await this.client.query(`${this.serviceSelector(service)} ~${quoteLogsQL(escapeRegExp(text))}`, { start: new Date(startMs), end: new Date(endMs), limit: 5000 });

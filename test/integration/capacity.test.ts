@@ -5,14 +5,15 @@
  * coarse); the monitoring stack grown until its scrapes exceed their timeout; bad options
  * refused before anything starts.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTopology, plannedPorts } from '../../harness/plan/topology.ts';
 import { validateResults } from '../../reports/results-schema.ts';
 import { serviceByName } from '../../fake-services/catalog.ts';
-import type { CapacityGrowthStep, CapacityLoadStep, CapacityResult } from '../../harness/events/capacity.ts';
+import { REPO_ROOT } from '../../harness/lib/paths.ts';
+import type { CapacityGrowthStep, CapacityLoadStep, CapacityLogGrowthStep, CapacityResult, CapacityStep } from '../../harness/events/capacity.ts';
 import { busyPorts, runCli } from '../support/stack-helpers.ts';
 import { assertion, readScenarioResult } from '../support/results.ts';
 
@@ -22,21 +23,27 @@ interface CapacityRun {
   code: number | null;
   output: string;
   out: string;
-  steps: (CapacityLoadStep | CapacityGrowthStep)[];
+  steps: CapacityStep[];
   result?: CapacityResult;
+  /** Every scenario of the run by name (the growth axes are one scenario each). */
+  scenarios: Record<string, { verdict: string; skipReason?: string; capacity?: { steps: CapacityStep[]; result?: CapacityResult } }>;
 }
 
 async function capacity(name: string, offset: number, args: string[]): Promise<CapacityRun> {
   const out = join(work, name);
   const cli = runCli('harness/cli/capacity.ts', [...args, '--port-offset', String(offset), '--out', out, '--reporter', 'json,junit,html']);
   const code = await cli.exited;
-  const run: CapacityRun = { code, output: cli.output(), out, steps: [] };
-  if (existsSync(join(out, 'results.json'))) {
-    const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { scenarios: { capacity?: { steps: CapacityRun['steps']; result?: CapacityResult } }[] };
-    expect(validateResults(doc), 'results.json follows its schema').toEqual([]);
-    run.steps = doc.scenarios[0]?.capacity?.steps ?? [];
-    run.result = doc.scenarios[0]?.capacity?.result;
+  const run: CapacityRun = { code, output: cli.output(), out, steps: [], scenarios: {} };
+  // One scenario writes its results into the run folder; several (both growth axes) each into its own folder.
+  const files = existsSync(join(out, 'results.json')) ? [join(out, 'results.json')] : ['capacity-monitoring', 'capacity-monitoring-logs'].map((n) => join(out, n, 'results.json')).filter((f) => existsSync(f));
+  for (const file of files) {
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { scenarios: ({ name: string } & CapacityRun['scenarios'][string])[] };
+    expect(validateResults(doc), `${file} follows its schema`).toEqual([]);
+    for (const sc of doc.scenarios) run.scenarios[sc.name] = sc;
   }
+  const first = Object.values(run.scenarios)[0];
+  run.steps = first?.capacity?.steps ?? [];
+  run.result = first?.capacity?.result;
   // Nothing left listening after the run.
   expect(await busyPorts(plannedPorts(buildTopology({ offset, runDir: '/x' }), { services: true }).map((p) => p.port))).toEqual([]);
   return run;
@@ -139,7 +146,51 @@ describe('capacity: the monitoring stack under growth', () => {
     for (let i = 1; i < steps.length; i++) expect(steps[i]!.series).toBeGreaterThan(steps[i - 1]!.series);
     expect(steps.at(-2)!.maxScrapeSeconds).toBeLessThan(steps.at(-2)!.scrapeTimeoutSeconds);
     expect(r.result!.summary).toMatch(/scrapes first exceeded their timeout at \d+ targets, \d+ series/);
+    // The seed folder ships its logs through Loki and Promtail, which are the user's to supply: the log axis says so, skipped.
+    const logs = r.scenarios['capacity-monitoring-logs'];
+    expect(logs?.verdict, r.output).toBe('skipped');
+    expect(logs?.skipReason).toMatch(/no log pipeline to grow: loki .*LOKI_BIN/);
   }, 300_000);
+});
+
+describe('capacity: the log pipeline under growth', () => {
+  // The same folder with one service's log left out of the collector's file_log include: lines lost at any rate.
+  const lossy = join(work, 'lossy-monitoring');
+  cpSync(join(REPO_ROOT, 'monitoring-victorialogs'), lossy, { recursive: true });
+  const otelcol = join(lossy, 'otelcol', 'otelcol-config.yml');
+  const text = readFileSync(otelcol, 'utf8');
+  writeFileSync(otelcol, text.replace(/^\s+- \/var\/log\/mcp\/security-mcp\.log\n/m, ''));
+
+  it('--growth logs: today\'s log rate multiplied until the cap, every line delivered at every step; a collector that misses a file fails it', async () => {
+    expect(readFileSync(otelcol, 'utf8')).not.toBe(text);
+    const [honest, leaky] = await Promise.all([
+      capacity('logs-honest', 9750, ['--target', 'monitoring', '--growth', 'logs', '--monitoring-dir', join(REPO_ROOT, 'monitoring-victorialogs'), '--max-log-rate', '20000', '--min-headroom', '100']),
+      capacity('logs-lossy', 12600, ['--target', 'monitoring', '--growth', 'logs', '--monitoring-dir', lossy, '--max-steps', '1', '--min-headroom', '2']),
+    ]);
+    expect(honest.code, honest.output).toBe(0);
+    const steps = honest.steps as CapacityLogGrowthStep[];
+    expect(steps.length, honest.output).toBeGreaterThanOrEqual(3);
+    for (const s of steps) {
+      expect(s.kind).toBe('log-growth');
+      expect(s.missing, `step ${s.index}`).toBe(0);
+      expect(s.lines).toBeGreaterThan(0);
+      // The services wrote what was offered (today's rate ×4 per step here), and the pipeline carried it.
+      expect(s.writtenLinesPerSecond).toBeGreaterThan(s.offeredLinesPerSecond * 0.9);
+      expect(s.offeredLinesPerSecond).toBeLessThanOrEqual(20_000);
+    }
+    for (let i = 1; i < steps.length; i++) expect(steps[i]!.offeredLinesPerSecond).toBeGreaterThan(steps[i - 1]!.offeredLinesPerSecond * 3);
+    expect(honest.result?.logHeadroom?.multipleOfToday, honest.output).toBeGreaterThanOrEqual(100);
+    expect(honest.result?.summary).toMatch(/over the cap of 20000 lines\/s \(--max-log-rate\)/);
+    expect(readFileSync(join(honest.out, 'report.html'), 'utf8')).toContain('class="grid capacity-growth-steps capacity-log-growth-steps"');
+
+    expect(leaky.code, leaky.output).toBe(1);
+    const [lost] = leaky.steps as CapacityLogGrowthStep[];
+    expect(lost?.ok).toBe(false);
+    expect(lost?.missing).toBeGreaterThan(0);
+    expect(lost?.breaches.join('; ')).toMatch(/lines not in the store \d+ s after the last was written, the delivery bound \(security-mcp \d+\)/);
+    expect(leaky.result?.logHeadroom).toBeUndefined();
+    expect(assertion(readScenarioResult(leaky.out), 'no log line lost below the promised 16.00 MiB/s').verdict).toBe('fail');
+  }, 400_000);
 });
 
 describe('capacity: bad options are refused before anything starts', () => {
@@ -150,6 +201,8 @@ describe('capacity: bad options are refused before anything starts', () => {
     ['a stage over --max-rate', ['--stages', '5000:10s'], /--stages: a stage offers 5000\/s, over --max-rate 2000\/s/],
     ['stages and --auto together', ['--stages', '10:5s', '--auto'], /--stages and --auto exclude each other/],
     ['k6 that is not installed', ['--engine', 'k6'], /k6[\s\S]*K6_BIN/],
+    ['an unknown growth axis', ['--target', 'monitoring', '--growth', 'metrics'], /--growth: unknown growth axis "metrics"[\s\S]*fix: give series, logs, or series,logs/],
+    ['--growth on a load target', ['--target', 'terminal-mcp', '--growth', 'logs'], /--growth: --growth applies to --target monitoring/],
   ];
   it.each(cases)('%s: exit 2, no run folder', async (_what, args, message) => {
     const out = join(work, `bad-${Math.random().toString(36).slice(2)}`);

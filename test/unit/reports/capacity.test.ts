@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import type { AssertionRecord, CapacityGrowthStep, CapacityLoadStep, CapacityResult, RunEvent } from '../../../harness/events/run-events.ts';
+import type { AssertionRecord, CapacityGrowthStep, CapacityLoadStep, CapacityLogGrowthStep, CapacityResult, CapacityStep, RunEvent } from '../../../harness/events/run-events.ts';
 import { renderXYChart } from '../../../reports/capacity-charts.ts';
 import { HtmlReporter } from '../../../reports/html-reporter.ts';
 import { JsonReporter } from '../../../reports/json-reporter.ts';
@@ -101,7 +101,7 @@ function check(id: string, title: string, verdict: 'pass' | 'fail', at: string, 
   };
 }
 
-function capacityRun(scenario: string, steps: Array<CapacityLoadStep | CapacityGrowthStep>, result: CapacityResult): RunEvent[] {
+function capacityRun(scenario: string, steps: CapacityStep[], result: CapacityResult): RunEvent[] {
   const events: RunEvent[] = [
     { type: 'run-begin', run: runInfo([scenario], 'capacity-2025-05-12') },
     { type: 'scenario-begin', scenario, title: `Capacity of ${result.target}`, description: 'Constant-rate steps until the SLO breaks.', at: t(5) },
@@ -159,6 +159,49 @@ const GROWTH_RESULT: CapacityResult = {
   summary: 'the monitoring holds 4× today (68 targets, 20.5k series); at 10× a scrape exceeds its timeout',
 };
 const growthRun = (): RunEvent[] => capacityRun('capacity-monitoring', GROWTH_STEPS, GROWTH_RESULT);
+
+function logStep(index: number, written: number, ok: boolean, extra: Partial<CapacityLogGrowthStep> = {}): CapacityLogGrowthStep {
+  return {
+    kind: 'log-growth',
+    index,
+    startedAt: t(10 + index * 20),
+    endedAt: t(25 + index * 20),
+    offeredLinesPerSecond: Math.round(written * 1.02),
+    writtenLinesPerSecond: written,
+    writtenBytesPerSecond: written * 167,
+    carriedLinesPerSecond: written,
+    multipleOfToday: written / 59,
+    lines: written * 8,
+    missing: 0,
+    duplicates: 0,
+    deliveredAfterMs: 2100,
+    deliveryBoundMs: 47_000,
+    readDelayMs: { p50: 120, p99: 199 },
+    refused: 0,
+    dropped: 0,
+    maxLogPanelQueryMs: 12,
+    dashboardQueryLimitMs: 2000,
+    ok,
+    breaches: [],
+    ...extra,
+  };
+}
+const LOG_STEPS = [
+  logStep(0, 236, true),
+  logStep(1, 59_000, true),
+  logStep(2, 236_000, false, { carriedLinesPerSecond: 177_000, missing: 103, deliveredAfterMs: undefined, readDelayMs: { p50: 900, p99: 6117 }, breaches: ['the pipeline carried 177000 lines/s of the 236000 written: it falls behind', '103 of 1888000 lines not in the store <b>'] }),
+];
+const LOG_RESULT: CapacityResult = {
+  target: 'monitoring (logs)',
+  mode: 'auto',
+  slo: {},
+  logHeadroom: { linesPerSecond: 59_000, bytesPerSecond: 59_000 * 167, multipleOfToday: 1000, todayLinesPerSecond: 59 },
+  logBreakingPoint: { linesPerSecond: 236_000, breaches: ['the pipeline carried 177000 lines/s of the 236000 written: it falls behind'] },
+  promisedLogBytesPerSecond: 16 * 1048576,
+  verdict: 'pass',
+  summary: 'log headroom ×1000 today',
+};
+const logRun = (): RunEvent[] => capacityRun('capacity-monitoring-logs', LOG_STEPS, LOG_RESULT);
 
 // ---------------------------------------------------------------------------------------
 
@@ -249,6 +292,42 @@ describe('capacity: list reporter', () => {
     expect(lines[2]!.trim()).toBe(
       '▸ growth step 3: 170 targets, 51.2k series (10× / 10× today), max scrape 11.2 s / 10 s timeout, rule eval 0.5 s / 15 s interval, dropped 312, dashboard 900 ms / 2000 ms — breached: max scrape 11.2 s > timeout 10 s; dropped 312 samples',
     );
+  });
+});
+
+describe('capacity: log growth', () => {
+  it('prints each log step with written, carried, missing, delivery against its bound and the panel time', () => {
+    const lines = linesOf(logRun()).filter((l) => l.includes('log step'));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]!.trim()).toBe(
+      '▸ log step 0: 236 lines/s written of 241 offered (0.0376 MiB/s, 4× today), carried 236 lines/s, 0 of 1888 missing, 0 duplicated, all delivered 2.1 s after the last write (bound 47 s), read delay p99 199 ms, refused 0, given up 0, log panel 12 ms / 2000 ms — ok',
+    );
+    expect(lines[2]).toContain('103 of 1.888M missing');
+    expect(lines[2]).toContain('not all delivered (bound 47 s)');
+    expect(lines[2]).toContain('— breached: the pipeline carried 177000 lines/s');
+  });
+
+  it('renders a table per rate with the bad cells marked, the headroom beside the promise, and a well-formed chart', async () => {
+    const html = await htmlOf(logRun());
+    expect(html).toContain('<tr><th>log headroom</th><td>59k lines/s, 9.4 MiB/s (1000× today&#39;s 59 lines/s)</td></tr>');
+    expect(html).toContain('<tr><th>promised ingestion</th><td>16 MiB/s (beyond the headroom measured)</td></tr>');
+    expect(html).toContain('<tr><th>log breaking point</th><td>236k lines/s: the pipeline carried 177000 lines/s of the 236000 written: it falls behind</td></tr>');
+    expect(html).not.toContain('<tr><th>knee</th>');
+    expect(cell(html, 'capacity-growth-steps capacity-log-growth-steps', 1, 'written')).toBe('59k');
+    expect(cell(html, 'capacity-growth-steps capacity-log-growth-steps', 0, 'delivered')).toBe('2.1 s / 47 s');
+    expect(html).toMatch(/<td class="num bad-cell" data-col="carried">177k<\/td>/);
+    expect(html).toMatch(/<td class="num bad-cell" data-col="missing">103 \/ 1.888M<\/td>/);
+    expect(html).toMatch(/<td class="num bad-cell" data-col="delivered">not \/ 47 s<\/td>/);
+    expect(html).toContain('not in the store &lt;b&gt;');
+    const charts = html.match(/<svg [^>]*class="xy-chart"[\s\S]*?<\/svg>/g) ?? [];
+    expect(charts).toHaveLength(1);
+    expect(XMLValidator.validate(charts[0]!)).toBe(true);
+    expect(charts[0]).toContain('>delivery bound 47 s</text>');
+    expect(charts[0]).toContain('>headroom 59k lines/s (1000×)</text>');
+  });
+
+  it('results.json validates with log-growth steps', () => {
+    expect(validateResults(resultsOf(logRun()))).toEqual([]);
   });
 });
 
