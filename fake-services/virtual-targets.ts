@@ -3,6 +3,7 @@
  * `/targets/<i>/metrics` answers the same exposition body of N series (Prometheus tells
  * the targets apart by their target labels). The body is rendered once per size and
  * served from memory, so what is measured is Prometheus's ingestion, not this server.
+ * `PUT /series/<n>` sets the size from outside (when it runs in its own container).
  */
 import { createServer, type Server } from 'node:http';
 
@@ -24,6 +25,16 @@ export class VirtualTargets {
 
   async start(port: number, host = '127.0.0.1'): Promise<void> {
     this.server = createServer((req, res) => {
+      const resize = req.method === 'PUT' ? /^\/series\/(\d+)$/.exec(req.url ?? '') : null;
+      if (resize) {
+        this.setSeriesPerTarget(Number(resize[1]));
+        res.writeHead(204).end();
+        return;
+      }
+      if (req.method === 'GET' && req.url === '/ready') {
+        res.writeHead(200).end('ready\n');
+        return;
+      }
       if (req.method === 'GET' && /^\/targets\/\d+\/metrics$/.test(req.url ?? '')) {
         this.scrapes++;
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': this.body.length }).end(this.body);

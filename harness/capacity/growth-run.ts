@@ -1,19 +1,19 @@
 /**
- * The monitoring stack under growth: virtual scrape targets (one in-process server, many
+ * The monitoring stack under growth: virtual scrape targets (one server where the stack's
+ * Prometheus can scrape it: in this process natively, its own container on containers; many
  * target label sets) added in doublings of today's fleet, each exposing more series as it
  * grows, until one of the stack's guarantees breaks: scrapes within their timeout, rule
  * evaluation within its interval, no dropped samples, and the dashboard drawn within the
  * promised time. Reports the headroom as a multiple of today's fleet and its volume.
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RunEvent, ActionRecord, FaultWindow } from '../events/run-events.ts';
 import type { CapacityGrowthStep, CapacityResult } from '../events/capacity.ts';
-import type { EnvironmentHandle } from '../stack/handles.ts';
+import type { EnvironmentHandle, VirtualTargetsHandle } from '../stack/handles.ts';
 import type { PromiseSpec } from '../spec/promise-spec.ts';
 import { asVector, PrometheusClient } from '../../assertions/prometheus.ts';
 import { durationSeconds } from './monitoring-view.ts';
-import { VirtualTargets } from '../../fake-services/virtual-targets.ts';
 import { prometheusConfigEdit } from '../chaos/prometheus-config-edit.ts';
 import { dashboardPromQueries, timeDashboard } from './dashboard-timer.ts';
 
@@ -68,13 +68,14 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
   o.emit({ type: 'scenario-begin', scenario: o.scenario, title: 'Capacity of the monitoring stack', description: `Virtual scrape targets in doublings of today's fleet, each exposing more series as it grows, until a guarantee breaks: scrapes within their timeout, rule evaluation within its interval, no dropped samples, the dashboard within ${o.spec.dashboardQueryWithinMs / 1000} s.`, at: iso(t0) });
   o.emit({ type: 'phase', scenario: o.scenario, phase: 'method', at: iso() });
 
-  const port = o.env.stack.topology.component['capacity-targets'].port;
-  const targets = new VirtualTargets();
-  const sdFile = join(o.env.stack.runDir, 'capacity-targets.json');
-  const writeTargets = (n: number) => writeFileSync(sdFile, JSON.stringify(Array.from({ length: n }, (_, i) => ({ targets: [`127.0.0.1:${port}`], labels: { __metrics_path__: `/targets/${i}/metrics`, vtarget: String(i) } }))));
-  writeTargets(0);
+  // The discovery file sits beside the rendered prometheus.yml and is named relative to it, so
+  // a Prometheus in a container (that folder mounted) reads it as the native one does.
+  const SD_NAME = 'capacity-targets.json';
+  const sdFile = join(dirname(o.env.stack.config.files.prometheus), SD_NAME);
+  let targets: VirtualTargetsHandle | undefined;
+  const writeTargets = (n: number) => writeFileSync(sdFile, JSON.stringify(Array.from({ length: n }, (_, i) => ({ targets: [targets!.scrapeAddress], labels: { __metrics_path__: `/targets/${i}/metrics`, vtarget: String(i) } }))));
   let edit: unknown;
-  const editParams = { scrapeConfigs: [{ job_name: VIRTUAL_JOB, file_sd_configs: [{ files: [sdFile], refresh_interval: '5s' }] }] };
+  const editParams = { scrapeConfigs: [{ job_name: VIRTUAL_JOB, file_sd_configs: [{ files: [SD_NAME], refresh_interval: '5s' }] }] };
   const steps: CapacityGrowthStep[] = [];
   let interrupted = false;
   let crash: string | undefined;
@@ -93,7 +94,8 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
     }
     if (!todaySeries) throw new Error(`Prometheus reports no samples scraped from the fleet within ${Math.round((30_000 + intervalMs * 4) / 1000)} s: cannot state today's volume`);
     const perTarget = Math.max(1, Math.round(todaySeries / todayTargets));
-    await targets.start(port);
+    targets = await o.env.stack.serveVirtualTargets();
+    writeTargets(0);
     const a = action('config-edit', prometheusConfigEdit.describe(editParams), { job: VIRTUAL_JOB, file: sdFile });
     edit = await prometheusConfigEdit.inject({ env: o.env }, editParams);
     windows.push({ label: `virtual targets (job ${VIRTUAL_JOB})`, start: iso() });
@@ -134,7 +136,7 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
       }
       const startedAt = Date.now();
       const act = action('grow', `grow to ${todayTargets + virtual} targets, ${virtual} virtual with ${seriesEach} series each (×${m} today's targets, ×${+(planned / todaySeries).toFixed(1)} its series)`, { virtualTargets: virtual, seriesPerTarget: seriesEach });
-      targets.setSeriesPerTarget(seriesEach);
+      await targets.setSeriesPerTarget(seriesEach);
       writeTargets(virtual);
       // Until Prometheus has discovered them all (file SD: a file watch, else its refresh).
       const deadline = Date.now() + 30_000 + intervalMs * 4;
@@ -210,13 +212,13 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
     crash = (e as Error).message;
     throw e;
   } finally {
-    writeTargets(0);
+    if (targets) writeTargets(0);
     if (edit !== undefined) {
       const a = { ...action('clear', 'put the rendered Prometheus config back, POST /-/reload', {}), phase: 'rollback' as const };
       await prometheusConfigEdit.clear({ env: o.env }, editParams, edit).catch(() => {});
       endAction(a);
     }
-    await targets.stop();
+    await targets?.stop();
     for (const w of windows) w.end ??= iso();
     // An interrupt ends the scenario interrupted, a crash as an error with its message: never a pass.
     const verdict = interrupted || o.signal.aborted ? 'interrupted' : crash !== undefined ? 'error' : failed ? 'fail' : 'pass';

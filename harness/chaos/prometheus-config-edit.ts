@@ -4,9 +4,10 @@
  * rendered files back exactly and reloads again. The originals live in the handle.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { parseDocument } from 'yaml';
+import { parse, parseDocument } from 'yaml';
+import { dirname, resolve } from 'node:path';
 import { PrometheusClient } from '../../assertions/prometheus.ts';
 import { resolveBinary } from '../stack/binaries.ts';
 import type { EnvironmentHandle } from '../stack/handles.ts';
@@ -47,7 +48,14 @@ export const prometheusConfigEdit: FaultModule<PrometheusConfigEditParams> = {
     }
     try {
       // What Prometheus will be given must be valid before it is given it.
-      await promisify(execFile)(resolveBinary('promtool').path, ['check', 'config', files.prometheus], { timeout: 30_000 });
+      const promtool = (args: string[]) => promisify(execFile)(resolveBinary('promtool').path, args, { timeout: 30_000 });
+      // On the containers backend the config names its rule files by their container paths:
+      // promtool checks its syntax here, and the rule files through their rendered copies.
+      const containerPaths = ruleFilesNamed(readFileSync(files.prometheus, 'utf8')).some((f) => !f.includes('*') && !existsSync(resolve(dirname(files.prometheus), f)));
+      if (containerPaths) {
+        await promtool(['check', 'config', '--syntax-only', files.prometheus]);
+        if (files.ruleFiles.length) await promtool(['check', 'rules', ...files.ruleFiles]);
+      } else await promtool(['check', 'config', files.prometheus]);
     } catch (e) {
       restore(originals);
       throw new Error(`promtool rejected the edited config: ${(e as { stdout?: string; stderr?: string }).stderr || (e as Error).message}`);
@@ -62,6 +70,12 @@ export const prometheusConfigEdit: FaultModule<PrometheusConfigEditParams> = {
     await new PrometheusClient(ctx.env.stack.url('prometheus')).reload();
   },
 };
+
+/** The config's rule_files entries, as written (relative ones are relative to the config's folder). */
+function ruleFilesNamed(text: string): string[] {
+  const doc = (parse(text) ?? {}) as { rule_files?: unknown[] };
+  return (doc.rule_files ?? []).filter((f): f is string => typeof f === 'string');
+}
 
 function restore(originals: Originals): void {
   for (const [f, text] of originals) writeFileSync(f, text);

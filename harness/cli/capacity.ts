@@ -154,8 +154,6 @@ async function main(o: CapacityCliOptions): Promise<void> {
   const reporters = reporterOption(o.reporter);
   const backend = backendOption(o.backend);
   const images = imagesOption(o.images);
-  // The virtual targets are served from this process on 127.0.0.1, which a Prometheus inside a container network cannot reach.
-  if (axes.includes('series') && backend === 'containers') throw new UsageError('--target monitoring --growth series runs on the native backend only (the virtual targets are served from this process on 127.0.0.1)', { field: '--backend', fix: 'drop --backend containers, or grow only the logs there: --growth logs' });
   const monitoringDir = o.monitoringDir ?? join(REPO_ROOT, 'monitoring');
   assertLoadable(monitoringDir);
   const spec = loadPromiseSpec(monitoringDir);

@@ -62,11 +62,19 @@ function api(socket: string, method: string, path: string): Promise<unknown> {
 async function reapContainers(): Promise<void> {
   for (const { socket, label } of engines) {
     const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
-    const containers = ((await api(socket, 'GET', `/containers/json?all=1&filters=${filters}`)) ?? []) as { Id: string }[];
-    log(`removing ${containers.length} container(s) labelled ${label}`);
-    await Promise.all(containers.map((c) => api(socket, 'DELETE', `/containers/${c.Id}?force=1&v=1`)));
-    const networks = ((await api(socket, 'GET', `/networks?filters=${filters}`)) ?? []) as { Id: string }[];
-    for (const n of networks) await api(socket, 'DELETE', `/networks/${n.Id}`);
+    const list = async <T>(path: string): Promise<T[]> => ((await api(socket, 'GET', `${path}?all=1&filters=${filters}`)) ?? []) as T[];
+    // A loaded engine can take longer than one call's timeout to remove a container, and a
+    // network cannot go while one is attached: list again until nothing is left (bounded).
+    const deadline = Date.now() + 120_000;
+    for (let round = 1; Date.now() < deadline; round++) {
+      const containers = await list<{ Id: string }>('/containers/json');
+      const networks = await list<{ Id: string }>('/networks');
+      if (!containers.length && !networks.length) break;
+      log(`round ${round}: removing ${containers.length} container(s) and ${networks.length} network(s) labelled ${label}`);
+      await Promise.all(containers.map((c) => api(socket, 'DELETE', `/containers/${c.Id}?force=1&v=1`)));
+      for (const n of networks) await api(socket, 'DELETE', `/networks/${n.Id}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const volumes = ((await api(socket, 'GET', `/volumes?filters=${filters}`)) as { Volumes?: { Name: string }[] } | undefined)?.Volumes ?? [];
     for (const v of volumes) await api(socket, 'DELETE', `/volumes/${v.Name}?force=1`);
   }

@@ -54,9 +54,19 @@ export interface StackHandle {
   hostPath(component: ComponentName, path: string): string | undefined;
   /** Whether this run has the component: a user-supplied one (Loki, Promtail) may be absent. */
   has(name: ComponentName): boolean;
+  /** Serves virtual scrape targets where this stack's Prometheus can scrape them (capacity growth); stopped with the handle or the stack. */
+  serveVirtualTargets(): Promise<VirtualTargetsHandle>;
   /** The components the folder needs that this run could not start, with how to supply them. */
   readonly absent: readonly AbsentComponent[];
   describe(): { runDir: string; offset: number; timeScale: number; components: ComponentStatus[]; absent: AbsentComponent[] };
+}
+
+/** Virtual scrape targets being served: every `/targets/<i>/metrics` at `scrapeAddress` answers the same N series. */
+export interface VirtualTargetsHandle {
+  /** host:port as the stack's Prometheus reaches it. */
+  readonly scrapeAddress: string;
+  setSeriesPerTarget(series: number): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export interface FleetHandle {

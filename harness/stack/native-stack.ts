@@ -16,7 +16,8 @@ import { resolveBinary, type ResolvedBinary } from './binaries.ts';
 import { waitUntilReady } from './wait.ts';
 import { AlertReceiver } from './alert-receiver.ts';
 import type { ComponentName } from '../plan/port-plan.ts';
-import type { ComponentStatus, StackHandle } from './handles.ts';
+import type { ComponentStatus, StackHandle, VirtualTargetsHandle } from './handles.ts';
+import { serveInProcess } from './in-process-virtual-targets.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
 import { detectLogPipeline } from '../plan/log-pipeline.ts';
 
@@ -117,6 +118,7 @@ export class StartedNativeStack implements StackHandle {
   readonly readyMs = new Map<string, number>();
   private readonly definitions = new Map<string, ComponentDefinition>();
   private stopped = false;
+  private virtualTargets: VirtualTargetsHandle | undefined;
 
   constructor(
     readonly topology: Topology,
@@ -230,9 +232,24 @@ export class StartedNativeStack implements StackHandle {
   }
 
   /** Stops every process (dependents first) and checks that no planned port is still held. */
+  /** In this process, on the port plan's 127.0.0.1 port: the native Prometheus scrapes loopback. */
+  async serveVirtualTargets(): Promise<VirtualTargetsHandle> {
+    if (this.virtualTargets) throw new Error('virtual targets are already being served');
+    const served = await serveInProcess(this.topology);
+    this.virtualTargets = served;
+    return {
+      ...served,
+      stop: async () => {
+        this.virtualTargets = undefined;
+        await served.stop();
+      },
+    };
+  }
+
   async stop(): Promise<{ leftoverPorts: number[] }> {
     if (this.stopped) return { leftoverPorts: [] };
     this.stopped = true;
+    await this.virtualTargets?.stop();
     await this.supervisor.stopAll(['traffic', ...this.topology.services.map((s) => s.name), ...stopOrder([...this.definitions.values()])]);
     for (const d of this.definitions.values()) d.afterStop?.();
     await this.alertReceiver.stop();

@@ -13,6 +13,7 @@ import type { AbsentComponent } from './components.ts';
 import type { ComponentStatus } from './handles.ts';
 import type { ComponentName } from '../plan/port-plan.ts';
 import { buildTopology, type Topology } from '../plan/topology.ts';
+import { serveInProcess } from './in-process-virtual-targets.ts';
 
 async function call<T>(base: string, method: 'GET' | 'POST', path: string): Promise<T> {
   const res = await request(`${base}${path}`, { method, headersTimeout: 120_000, bodyTimeout: 120_000 });
@@ -81,6 +82,8 @@ export class RemoteEnvironment implements EnvironmentHandle {
       recreateComponent: async (name: ComponentName) => (await this.act(name, 'recreate')).readyMs ?? 0,
       // The running stack is native: its components' paths are this machine's.
       hostPath: (_name: ComponentName, path: string) => path,
+      // Its Prometheus runs on this machine and scrapes loopback.
+      serveVirtualTargets: () => serveInProcess(topology),
       has: (name: ComponentName) => components.some((c) => c.name === name),
       absent,
       describe: () => ({ runDir: topology.runDir, offset: topology.offset, timeScale: config.timeScale, components, absent: [...absent] }),

@@ -1,15 +1,15 @@
 /**
  * The other commands on the containers backend: a Ctrl-C mid-scenario rolls back, writes the
  * interrupted report and leaves no container, network or port; `capacity` runs its load and
- * its monitoring-truth checks against the containerised stack just as natively, and grows the
- * log pipeline's rate there too.
+ * its monitoring-truth checks against the containerised stack just as natively, and grows
+ * the containerised stack's targets, series and log rate.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateResults } from '../../reports/results-schema.ts';
-import type { CapacityLogGrowthStep, CapacityResult } from '../../harness/events/capacity.ts';
+import type { CapacityGrowthStep, CapacityLogGrowthStep, CapacityResult } from '../../harness/events/capacity.ts';
 import { busyPorts, runCli } from '../support/stack-helpers.ts';
 import { planned, runContainers, runNetworks, skipReason, VL } from '../support/containers.ts';
 import { assertion, readScenarioResult } from '../support/results.ts';
@@ -41,15 +41,23 @@ describe.skipIf(skipReason)(`commands on the containers backend${skipReason ? ` 
     expect(cli.output()).toMatch(/Starting the stack on the containers backend/);
     expect(await runContainers(offset)).toEqual([]);
   }, 300_000);
-  it('capacity --target monitoring --growth logs --backend containers: the log axis grows and reconciles every line against the containerised pipeline', async () => {
+  it('capacity --target monitoring --backend containers: both axes grow the containerised stack, virtual targets and log lines, every guarantee held', async () => {
     const offset = 12_200;
-    const out = mkdtempSync(join(tmpdir(), 'containers-log-growth-'));
-    const cli = runCli('harness/cli/capacity.ts', ['--backend', 'containers', '--target', 'monitoring', '--growth', 'logs', '--max-log-rate', '1000', '--monitoring-dir', VL, '--port-offset', String(offset), '--out', out, '--reporter', 'json']);
+    const out = mkdtempSync(join(tmpdir(), 'containers-growth-'));
+    const cli = runCli('harness/cli/capacity.ts', ['--backend', 'containers', '--target', 'monitoring', '--max-series', '30000', '--max-log-rate', '1000', '--time-scale', '0.05', '--monitoring-dir', VL, '--port-offset', String(offset), '--out', out, '--reporter', 'json']);
     expect(await cli.exited, cli.output().slice(-3000)).toBe(0);
-    const r = readScenarioResult(out) as unknown as { capacity: { steps: CapacityLogGrowthStep[]; result: CapacityResult } };
-    expect(r.capacity.steps.length).toBeGreaterThanOrEqual(2);
-    for (const s of r.capacity.steps) expect([s.kind, s.missing, s.ok]).toEqual(['log-growth', 0, true]);
-    expect(r.capacity.result.logHeadroom?.multipleOfToday).toBeGreaterThan(10);
+    type Capacity = { capacity: { steps: (CapacityGrowthStep | CapacityLogGrowthStep)[]; result: CapacityResult } };
+    // The virtual targets run in their own container, which the containerised Prometheus scrapes.
+    const series = readScenarioResult(join(out, 'capacity-monitoring')) as unknown as Capacity;
+    const grown = series.capacity.steps as CapacityGrowthStep[];
+    expect(grown.length).toBeGreaterThanOrEqual(2);
+    expect(grown.at(-1)!.targets).toBeGreaterThan(grown[0]!.targets);
+    for (const s of grown) expect([s.kind, s.ok, s.droppedSamples]).toEqual(['growth', true, 0]);
+    expect(series.capacity.result.headroom?.multipleOfToday.targets).toBeGreaterThanOrEqual(2);
+    const logs = readScenarioResult(join(out, 'capacity-monitoring-logs')) as unknown as Capacity;
+    expect(logs.capacity.steps.length).toBeGreaterThanOrEqual(2);
+    for (const s of logs.capacity.steps as CapacityLogGrowthStep[]) expect([s.kind, s.missing, s.ok]).toEqual(['log-growth', 0, true]);
+    expect(logs.capacity.result.logHeadroom?.multipleOfToday).toBeGreaterThan(10);
     expect(await runContainers(offset)).toEqual([]);
   }, 300_000);
 });

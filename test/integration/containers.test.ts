@@ -30,6 +30,6 @@ describe.skipIf(skipReason)(`the containers backend${skipReason ? ` (skipped: ${
     expect(await eventually(async () => (await runContainers(offset)).length === 0, 60_000, 500), 'the reaper removed every container').toBe(true);
     expect(await eventually(async () => (await runNetworks(offset)).length === 0, 20_000, 500), 'and the network').toBe(true);
     expect(await eventually(async () => (await busyPorts(planned(offset))).length === 0, 20_000, 500)).toBe(true);
-    expect(readFileSync(join(out, 'stack/logs/reaper.log'), 'utf8')).toMatch(/removing \d+ container\(s\) labelled mcp-harness\.run=/);
+    expect(readFileSync(join(out, 'stack/logs/reaper.log'), 'utf8')).toMatch(/removing \d+ container\(s\) and \d+ network\(s\) labelled mcp-harness\.run=/);
   }, 300_000);
 });

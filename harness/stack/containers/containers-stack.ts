@@ -14,17 +14,17 @@ import { renderMonitoringConfig, type RenderedConfig } from '../../render/render
 import { Reaper } from '../../process/reaper.ts';
 import { buildTopology, plannedPorts, type Topology } from '../../plan/topology.ts';
 import { assertPortsFree, isPortFree } from '../../plan/ports.ts';
-import type { ComponentName } from '../../plan/port-plan.ts';
+import { COMPONENT_PORTS, type ComponentName } from '../../plan/port-plan.ts';
 import type { ReceivedNotification } from '../../events/notification.ts';
 import { UsageError } from '../../lib/errors.ts';
 import { REPO_ROOT } from '../../lib/paths.ts';
 import { inactiveLogComponents, type AbsentComponent } from '../components.ts';
 import { loadManifest } from '../../lib/manifest.ts';
 import { ensureFleetBundle } from '../fleet-bundle.ts';
-import { waitUntilReady } from '../wait.ts';
+import { HttpWait, waitUntilReady } from '../wait.ts';
 import { defaultRunDir } from '../native-stack.ts';
 import { COORDINATOR_NAME } from '../fleet.ts';
-import type { ComponentStatus, EnvironmentHandle, FleetHandle, StackHandle } from '../handles.ts';
+import type { ComponentStatus, EnvironmentHandle, FleetHandle, StackHandle, VirtualTargetsHandle } from '../handles.ts';
 import { containerEngineEnv, detectEngine } from './engine.ts';
 import { LoopbackContainer } from './loopback-container.ts';
 import { ContainerProcess } from './container-process.ts';
@@ -230,6 +230,39 @@ export class StartedContainersStack implements StackHandle {
     };
     this.poller = setInterval(() => void tick(), 250);
     this.poller.unref();
+  }
+
+  /**
+   * In a container on the stack's network (alias capacity-targets), run from the repository
+   * by Node's type stripping like the alert receiver: the containerised Prometheus cannot
+   * reach this process's loopback. Sized through its published 127.0.0.1 port.
+   */
+  async serveVirtualTargets(): Promise<VirtualTargetsHandle> {
+    const name = 'capacity-targets';
+    if (this.procs.has(name)) throw new Error('virtual targets are already being served');
+    const { containerPort } = COMPONENT_PORTS[name];
+    const url = this.topology.component[name].url;
+    const nodeImage = this.images.get('alert-receiver')!;
+    const proc = await this.run(name, nodeImage, {
+      aliases: [name],
+      command: ['node', '/app/fake-services/virtual-targets-main.ts'],
+      env: { PORT: String(containerPort) },
+      binds: [{ source: REPO_ROOT, target: '/app', mode: 'ro' }],
+      ports: [{ container: containerPort, host: this.topology.component[name].port }],
+    });
+    await waitUntilReady(undefined, new HttpWait(`${url}/ready`), { timeoutMs: 30_000, name, logTail: () => proc.tail() });
+    return {
+      scrapeAddress: `${name}:${containerPort}`,
+      setSeriesPerTarget: async (n) => {
+        const res = await request(`${url}/series/${n}`, { method: 'PUT', headersTimeout: 30_000 });
+        await res.body.dump();
+        if (res.statusCode !== 204) throw new Error(`PUT ${url}/series/${n} → ${res.statusCode}`);
+      },
+      stop: async () => {
+        this.procs.delete(name);
+        await proc.remove();
+      },
+    };
   }
 
   /** `docker start` of a killed or stopped component (a restart keeps its writable layer); resolves when ready. */

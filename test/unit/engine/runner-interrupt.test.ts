@@ -57,6 +57,7 @@ function fakeEnvironment(): EnvironmentHandle {
       restartComponent: async () => 0,
       recreateComponent: async () => 0,
       hostPath: (_c: string, p: string) => p,
+      serveVirtualTargets: () => Promise.reject(new Error('no virtual targets in the fake')),
       has: () => true,
       absent: [],
       describe: () => ({ runDir, offset: 0, timeScale: 0.1, components: [], absent: [] }),
