@@ -41,10 +41,11 @@ describe.skipIf(skipReason)(`commands on the containers backend${skipReason ? ` 
     expect(cli.output()).toMatch(/Starting the stack on the containers backend/);
     expect(await runContainers(offset)).toEqual([]);
   }, 300_000);
+  // Time scale 0.2: a 2 s scrape timeout (at 0.05 its 0.5 s was within reach of a container scrape on a loaded machine).
   it('capacity --target monitoring --backend containers: both axes grow the containerised stack, virtual targets and log lines, every guarantee held', async () => {
     const offset = 12_200;
     const out = mkdtempSync(join(tmpdir(), 'containers-growth-'));
-    const cli = runCli('harness/cli/capacity.ts', ['--backend', 'containers', '--target', 'monitoring', '--max-series', '30000', '--max-log-rate', '1000', '--time-scale', '0.05', '--monitoring-dir', VL, '--port-offset', String(offset), '--out', out, '--reporter', 'json']);
+    const cli = runCli('harness/cli/capacity.ts', ['--backend', 'containers', '--target', 'monitoring', '--max-series', '30000', '--max-log-rate', '1000', '--time-scale', '0.2', '--monitoring-dir', VL, '--port-offset', String(offset), '--out', out, '--reporter', 'json']);
     expect(await cli.exited, cli.output().slice(-3000)).toBe(0);
     type Capacity = { capacity: { steps: (CapacityGrowthStep | CapacityLogGrowthStep)[]; result: CapacityResult } };
     // The virtual targets run in their own container, which the containerised Prometheus scrapes.
