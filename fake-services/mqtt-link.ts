@@ -42,6 +42,9 @@ export class MqttLink {
       connectTimeout: 3000,
       // Drop QoS 0 messages while offline instead of queueing them without bound.
       queueQoSZero: false,
+      // No mqtt-packet number cache: it is 65536 two-byte Buffers (~13 MiB RSS per process) to
+      // save an allocation per packet id or length, of which a service sends a few a second.
+      writeCache: false,
     });
     this.client = client;
     client.on('connect', () => {

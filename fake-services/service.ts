@@ -20,12 +20,14 @@
  * swaps the histogram's bucket layout. concurrency-limit gives the service a fixed worker
  * pool: the queueing counts in the duration, the latency applies from the start of processing.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBackend, ToolError, type Backend } from './backends.ts';
+import { http } from './builtins.ts';
 import { serviceByName, type ServiceSpec } from './catalog.ts';
 import type { FakeServiceConfig } from './config.ts';
-import { FaultStore, type ActiveFault, type FaultSpec } from './faults.ts';
+import { faultSpecSchema, type FaultSpec } from './fault-spec.ts';
+import { FaultStore, type ActiveFault } from './fault-store.ts';
 import { ServiceLogger, type Level } from './logfmt.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { MqttLink } from './mqtt-link.ts';
@@ -61,6 +63,7 @@ export class FakeService {
   readonly log: ServiceLogger;
   readonly metrics = new ServiceMetrics();
   readonly faults: FaultStore;
+  /** Built on the first POST /faults, when zod is loaded (fault-spec.ts says why not at start). */
   private readonly baseline: Rng;
   private readonly housekeepingRng: Rng;
   private readonly mqtt: MqttLink;
@@ -99,10 +102,10 @@ export class FakeService {
   async start(): Promise<void> {
     // mqtt.js loads while the backend connects.
     [, this.backend] = await Promise.all([this.mqtt.start(), createBackend(this.spec, this.config, this.log, this.mqtt)]);
-    this.control = await listen(createServer((req, res) => void this.handleControl(req, res)), this.config.controlPort, this.config.host);
-    this.server = await listen(createServer((req, res) => void this.handle(req, res)), this.config.port, this.config.host);
+    this.control = await listen(http.createServer((req, res) => void this.handleControl(req, res)), this.config.controlPort, this.config.host);
+    this.server = await listen(http.createServer((req, res) => void this.handle(req, res)), this.config.port, this.config.host);
     // Another server's address this service stands in for (qdrant:6333 on a container network).
-    for (const port of this.config.aliasPorts ?? []) this.aliases.push(await listen(createServer((req, res) => void this.handle(req, res)), port, this.config.host));
+    for (const port of this.config.aliasPorts ?? []) this.aliases.push(await listen(http.createServer((req, res) => void this.handle(req, res)), port, this.config.host));
     this.timers.push(setInterval(() => this.housekeeping(), 1000));
     this.log.info({ port: this.config.port, pid: process.pid, group: this.spec.group, msg: 'service started' });
   }
@@ -149,8 +152,8 @@ export class FakeService {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = performance.now();
-    const url = new URL(req.url ?? '/', 'http://x');
-    const route = ['/mcp', '/health', '/metrics'].includes(url.pathname) ? url.pathname : 'other';
+    const pathname = pathnameOf(req.url ?? '/');
+    const route = ROUTES.has(pathname) ? pathname : 'other';
     // Drawn before anything can fail or wait, so the stream position is the request count.
     const draws = route === '/mcp' ? Array.from({ length: BASELINE_DRAWS }, () => this.baseline.float()) : [];
     const index = route === '/mcp' ? ++this.mcpRequests : 0;
@@ -186,7 +189,7 @@ export class FakeService {
       }
       if (route === '/metrics' && req.method === 'GET') return await this.handleMetrics(res, done);
       send(res, route === 'other' ? 404 : 405, { error: route === 'other' ? 'not found' : 'method not allowed' });
-      done(route === 'other' ? 404 : 405, 'WARN', { method: req.method, path: url.pathname.slice(0, 200), msg: 'request rejected: no such route' });
+      done(route === 'other' ? 404 : 405, 'WARN', { method: req.method, path: pathname.slice(0, 200), msg: 'request rejected: no such route' });
     } catch (e) {
       if (!res.headersSent) send(res, 500, { error: 'internal' });
       done(500, 'ERROR', { method: req.method, path: route, msg: `request failed: unexpected exception: ${(e as Error).message}` });
@@ -419,7 +422,7 @@ export class FakeService {
   // ---- control port ------------------------------------------------------------------
 
   private async handleControl(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const path = pathnameOf(req.url ?? '/');
     try {
       if (path === '/stats' && req.method === 'GET') return send(res, 200, this.stats());
       if (path === '/faults' && req.method === 'GET') return send(res, 200, { faults: this.faults.list() });
@@ -432,7 +435,7 @@ export class FakeService {
           return send(res, 400, { error: 'body must be a JSON object' });
         }
         try {
-          const f = this.faults.add(raw);
+          const f = this.faults.add(faultSpecSchema().parse(raw));
           return send(res, 201, { id: f.id, fault: f.spec });
         } catch (e) {
           const issues = (e as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
@@ -450,6 +453,13 @@ export class FakeService {
 
 let reqCounter = 0;
 
+const ROUTES: ReadonlySet<string> = new Set(['/mcp', '/health', '/metrics']);
+
+/** The URL's pathname as the WHATWG parser reads it; a bare route is its own pathname, so the common case skips the parser. */
+function pathnameOf(url: string): string {
+  return ROUTES.has(url) ? url : new URL(url, 'http://x').pathname;
+}
+
 function sanitizeId(v: string | string[] | undefined): string | undefined {
   const s = Array.isArray(v) ? v[0] : v;
   return s && /^[\w.:-]{1,64}$/.test(s) ? s : undefined;
@@ -457,7 +467,9 @@ function sanitizeId(v: string | string[] | undefined): string | undefined {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  // A length instead of chunked encoding: head and body leave in one write.
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -466,6 +478,7 @@ function readBody(req: IncomingMessage): Promise<string> {
     if (req.destroyed) return reject(new Error('client closed the connection before the body ended'));
     const chunks: Buffer[] = [];
     let size = 0;
+    let ended = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
@@ -473,10 +486,16 @@ function readBody(req: IncomingMessage): Promise<string> {
         req.destroy();
       } else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      ended = true;
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     req.on('error', reject);
-    // A client that goes away mid-body must not leave this promise pending forever (no-op after 'end').
-    req.on('close', () => reject(new Error('client closed the connection before the body ended')));
+    // A client that goes away mid-body must not leave this promise pending forever. Every request
+    // closes, so the Error (a stack capture) is only built when the body did not end.
+    req.on('close', () => {
+      if (!ended) reject(new Error('client closed the connection before the body ended'));
+    });
   });
 }
 
