@@ -8,8 +8,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { RunEvent, ActionRecord, FaultWindow } from '../events/run-events.ts';
+import type { RunEvent } from '../events/run-events.ts';
 import type { CapacityGrowthStep, CapacityResult } from '../events/capacity.ts';
+import { CapacityScenarioRecord, type GrowthVerdict } from './scenario-record.ts';
 import type { EnvironmentHandle, VirtualTargetsHandle } from '../stack/handles.ts';
 import type { PromiseSpec } from '../spec/promise-spec.ts';
 import { asVector, PrometheusClient } from '../../assertions/prometheus.ts';
@@ -44,29 +45,17 @@ async function scalar(prom: PrometheusClient, expr: string): Promise<number | un
   return v.length && Number.isFinite(v[0]!.value) ? v[0]!.value : undefined;
 }
 
-export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'pass' | 'fail' | 'interrupted'; result: CapacityResult }> {
+export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: GrowthVerdict; result: CapacityResult }> {
   const t0 = Date.now();
   const prom = new PrometheusClient(o.env.stack.url('prometheus'));
   const intervalMs = o.spec.scrapeIntervalMs * o.timeScale;
   const maxSeries = o.maxSeries ?? 4_000_000;
   const maxSteps = o.maxSteps ?? 12;
-  let seq = 0;
-  let failed = false;
-  const windows: FaultWindow[] = [];
-  const action = (kind: string, title: string, params: Record<string, unknown>): ActionRecord => {
-    const a: ActionRecord = { id: `a${++seq}`, phase: 'method', kind, title, target: 'monitoring', params, startedAt: iso() };
-    o.emit({ type: 'action-begin', scenario: o.scenario, action: a });
-    return a;
-  };
-  const endAction = (a: ActionRecord, error?: string) => o.emit({ type: 'action-end', scenario: o.scenario, action: { ...a, endedAt: iso(), ...(error ? { error } : {}) } });
-  const assertion = (title: string, ok: boolean, message: string, expectation: string, query = '(growth step readings)') => {
-    const at = iso();
-    if (!ok) failed = true;
-    o.emit({ type: 'assertion', scenario: o.scenario, assertion: { id: `g${++seq}`, phase: 'method', kind: 'once', title, verdict: ok ? 'pass' : 'fail', message, startedAt: at, endedAt: at, evidence: { query, language: 'promql', evaluatedAt: [at], expectation, observed: [{ at, ok, value: {} }], verdict: ok ? 'pass' : 'fail', reason: message } } });
-  };
-
-  o.emit({ type: 'scenario-begin', scenario: o.scenario, title: 'Capacity of the monitoring stack', description: `Virtual scrape targets in doublings of today's fleet, each exposing more series as it grows, until a guarantee breaks: scrapes within their timeout, rule evaluation within its interval, no dropped samples, the dashboard within ${o.spec.dashboardQueryWithinMs / 1000} s.`, at: iso(t0) });
-  o.emit({ type: 'phase', scenario: o.scenario, phase: 'method', at: iso() });
+  const rec = new CapacityScenarioRecord(o.emit, o.scenario, 'monitoring');
+  const { windows } = rec;
+  const assertion = (title: string, ok: boolean, message: string, expectation: string) => rec.assertion(title, ok, message, expectation, '(growth step readings)');
+  rec.begin('Capacity of the monitoring stack', `Virtual scrape targets in doublings of today's fleet, each exposing more series as it grows, until a guarantee breaks: scrapes within their timeout, rule evaluation within its interval, no dropped samples, the dashboard within ${o.spec.dashboardQueryWithinMs / 1000} s.`);
+  rec.method();
 
   // The discovery file sits beside the rendered prometheus.yml and is named relative to it, so
   // a Prometheus in a container (that folder mounted) reads it as the native one does.
@@ -77,8 +66,6 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
   let edit: unknown;
   const editParams = { scrapeConfigs: [{ job_name: VIRTUAL_JOB, file_sd_configs: [{ files: [SD_NAME], refresh_interval: '5s' }] }] };
   const steps: CapacityGrowthStep[] = [];
-  let interrupted = false;
-  let crash: string | undefined;
   try {
     // Today: the fleet as it runs (every target with a service label), once each has been scraped, before anything is added.
     const todayDeadline = Date.now() + 30_000 + intervalMs * 4;
@@ -96,10 +83,10 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
     const perTarget = Math.max(1, Math.round(todaySeries / todayTargets));
     targets = await o.env.stack.serveVirtualTargets();
     writeTargets(0);
-    const a = action('config-edit', prometheusConfigEdit.describe(editParams), { job: VIRTUAL_JOB, file: sdFile });
+    const a = rec.action('config-edit', prometheusConfigEdit.describe(editParams), { job: VIRTUAL_JOB, file: sdFile });
     edit = await prometheusConfigEdit.inject({ env: o.env }, editParams);
     windows.push({ label: `virtual targets (job ${VIRTUAL_JOB})`, start: iso() });
-    endAction(a);
+    rec.endAction(a);
 
     const dashboard = dashboardPromQueries(o.env.stack.config.files.grafanaProvisioning, o.spec.data.dashboard.uid);
     const limitMs = o.spec.dashboardQueryWithinMs;
@@ -114,7 +101,7 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
     let targetMultiple = 1;
     for (let k = 0; k < maxSteps; k++) {
       if (o.signal.aborted) {
-        interrupted = true;
+        rec.interrupted = true;
         break;
       }
       if (k > 0) {
@@ -135,7 +122,7 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
         break;
       }
       const startedAt = Date.now();
-      const act = action('grow', `grow to ${todayTargets + virtual} targets, ${virtual} virtual with ${seriesEach} series each (×${m} today's targets, ×${+(planned / todaySeries).toFixed(1)} its series)`, { virtualTargets: virtual, seriesPerTarget: seriesEach });
+      const act = rec.action('grow', `grow to ${todayTargets + virtual} targets, ${virtual} virtual with ${seriesEach} series each (×${m} today's targets, ×${+(planned / todaySeries).toFixed(1)} its series)`, { virtualTargets: virtual, seriesPerTarget: seriesEach });
       await targets.setSeriesPerTarget(seriesEach);
       writeTargets(virtual);
       // Until Prometheus has discovered them all (file SD: a file watch, else its refresh).
@@ -143,9 +130,9 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
       while (!o.signal.aborted && ((await prom.targets('active', VIRTUAL_JOB)).activeTargets.length !== virtual) && Date.now() < deadline) await sleep(200, o.signal);
       // One interval for the new targets' first scrapes, then three to measure.
       await sleep(intervalMs * 4 + 200, o.signal);
-      endAction(act);
+      rec.endAction(act);
       if (o.signal.aborted) {
-        interrupted = true;
+        rec.interrupted = true;
         break;
       }
       const w = `${Math.round(intervalMs * 3)}ms`;
@@ -191,37 +178,31 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: 'p
         break;
       }
     }
-    if (!stopReason && !interrupted) stopReason = `step limit (${maxSteps}) reached`;
+    if (!stopReason && !rec.interrupted) stopReason = `step limit (${maxSteps}) reached`;
     const headroom = lastGood ? { targets: lastGood.targets, series: lastGood.series, multipleOfToday: lastGood.multipleOfToday } : undefined;
     const summary =
       (headroom ? `headroom ×${headroom.multipleOfToday.series} today's series (${headroom.series}) and ×${headroom.multipleOfToday.targets} its targets (${headroom.targets}) with every guarantee held` : "today's fleet already breaks a guarantee") +
       (firstBreak ? `; first break at ${firstBreak.targets} targets, ${firstBreak.series} series: ${firstBreak.breaches.join('; ')}` : '') +
       (scrapeBreak ? `; scrapes first exceeded their timeout at ${scrapeBreak.targets} targets, ${scrapeBreak.series} series (${scrapeBreak.maxScrapeSeconds.toFixed(3)} s of ${scrapeBreak.scrapeTimeoutSeconds} s)` : `; scrapes stayed within their timeout (${stopReason})`);
     if (o.minHeadroom !== undefined) assertion(`series headroom at least ×${o.minHeadroom} today's`, (headroom?.multipleOfToday.series ?? 0) >= o.minHeadroom, summary, `every guarantee holds at ${o.minHeadroom} × today's series`);
-    const result: CapacityResult = {
+    return rec.result({
       target: 'monitoring', mode: 'auto', slo: {},
       ...(headroom ? { headroom } : {}),
       ...(firstBreak ? { breakingPoint: { targets: firstBreak.targets, series: firstBreak.series, breaches: firstBreak.breaches } } : {}),
       ...(scrapeBreak ? { scrapeTimeoutAt: { targets: scrapeBreak.targets, series: scrapeBreak.series, maxScrapeSeconds: scrapeBreak.maxScrapeSeconds, timeoutSeconds: scrapeBreak.scrapeTimeoutSeconds } } : {}),
-      verdict: failed || interrupted ? 'fail' : 'pass',
       summary,
-    };
-    o.emit({ type: 'capacity-result', scenario: o.scenario, result });
-    return { verdict: interrupted ? 'interrupted' : failed ? 'fail' : 'pass', result };
+    });
   } catch (e) {
-    crash = (e as Error).message;
+    rec.crash = (e as Error).message;
     throw e;
   } finally {
     if (targets) writeTargets(0);
     if (edit !== undefined) {
-      const a = { ...action('clear', 'put the rendered Prometheus config back, POST /-/reload', {}), phase: 'rollback' as const };
+      const a = rec.action('clear', 'put the rendered Prometheus config back, POST /-/reload', {}, 'rollback');
       await prometheusConfigEdit.clear({ env: o.env }, editParams, edit).catch(() => {});
-      endAction(a);
+      rec.endAction(a);
     }
     await targets?.stop();
-    for (const w of windows) w.end ??= iso();
-    // An interrupt ends the scenario interrupted, a crash as an error with its message: never a pass.
-    const verdict = interrupted || o.signal.aborted ? 'interrupted' : crash !== undefined ? 'error' : failed ? 'fail' : 'pass';
-    o.emit({ type: 'scenario-end', scenario: o.scenario, verdict, ...(crash !== undefined && verdict === 'error' ? { error: crash } : {}), at: iso(), durationMs: Date.now() - t0, faultWindows: windows });
+    rec.end(o.signal.aborted);
   }
 }

@@ -11,8 +11,9 @@
  */
 import { statSync } from 'node:fs';
 import { request } from 'undici';
-import type { RunEvent, ActionRecord, FaultWindow } from '../events/run-events.ts';
+import type { RunEvent, FaultWindow } from '../events/run-events.ts';
 import type { CapacityLogGrowthStep, CapacityResult } from '../events/capacity.ts';
+import { CapacityScenarioRecord, type GrowthVerdict } from './scenario-record.ts';
 import type { EnvironmentHandle } from '../stack/handles.ts';
 import type { ServiceEndpoint } from '../plan/topology.ts';
 import type { PromiseSpec } from '../spec/promise-spec.ts';
@@ -22,7 +23,6 @@ import { unmetRequirements } from '../engine/requirements.ts';
 import { fetchStats } from '../logs/emitted.ts';
 import { counterDelta } from '../logs/metrics-text.ts';
 import type { OpenLogPipeline } from '../logs/open.ts';
-import type { LogStore } from '../logs/log-store.ts';
 import { multiServiceFault } from '../chaos/multi-service-fault.ts';
 import { dashboardLogQueries, timeLogPanels } from './dashboard-timer.ts';
 
@@ -43,7 +43,7 @@ export interface LogGrowthOptions {
   minHeadroom?: number;
 }
 
-export type LogGrowthVerdict = 'pass' | 'fail' | 'interrupted' | 'skipped';
+export type LogGrowthVerdict = GrowthVerdict | 'skipped';
 
 /** The window over which today's log rate is measured. */
 const TODAY_WINDOW_MS = 10_000;
@@ -108,44 +108,28 @@ export async function runLogGrowthCapacity(o: LogGrowthOptions): Promise<{ verdi
   const maxLines = o.maxLinesPerSecond ?? 400_000;
   const limitMs = o.spec.dashboardQueryWithinMs;
   const promised = o.spec.ingestionBytesPerSecond;
-  let seq = 0;
-  let failed = false;
-  let language: LogStore['language'] = 'logql';
-  const windows: FaultWindow[] = [];
-  const action = (kind: string, title: string, params: Record<string, unknown>, phase: ActionRecord['phase'] = 'method'): ActionRecord => {
-    const a: ActionRecord = { id: `l${++seq}`, phase, kind, title, target: 'log pipeline', params, startedAt: iso() };
-    o.emit({ type: 'action-begin', scenario: o.scenario, action: a });
-    return a;
-  };
-  const endAction = (a: ActionRecord, error?: string) => o.emit({ type: 'action-end', scenario: o.scenario, action: { ...a, endedAt: iso(), ...(error ? { error } : {}) } });
-  const assertion = (title: string, ok: boolean, message: string, expectation: string, query: string) => {
-    const at = iso();
-    if (!ok) failed = true;
-    o.emit({ type: 'assertion', scenario: o.scenario, assertion: { id: `lg${++seq}`, phase: 'method', kind: 'once', title, verdict: ok ? 'pass' : 'fail', message, startedAt: at, endedAt: at, evidence: { query, language, evaluatedAt: [at], expectation, observed: [{ at, ok, value: {} }], verdict: ok ? 'pass' : 'fail', reason: message } } });
-  };
-
-  o.emit({ type: 'scenario-begin', scenario: o.scenario, title: 'Capacity of the log pipeline', description: `The fleet's log lines at multiples of today's rate (a ${burstS} s burst per step on every service, lines of today's mean size) until a guarantee breaks: every line in the store exactly once within the shipper's delivery bound, nothing given up on, the dashboard's log panels within ${limitMs / 1000} s. The promised ingestion rate is ${mib(promised)}.`, at: iso(t0) });
+  const rec = new CapacityScenarioRecord(o.emit, o.scenario, 'log pipeline');
+  const { windows } = rec;
+  rec.begin('Capacity of the log pipeline', `The fleet's log lines at multiples of today's rate (a ${burstS} s burst per step on every service, lines of today's mean size) until a guarantee breaks: every line in the store exactly once within the shipper's delivery bound, nothing given up on, the dashboard's log panels within ${limitMs / 1000} s. The promised ingestion rate is ${mib(promised)}.`);
   const unmet = unmetRequirements(['log-pipeline'], o.env);
   if (unmet.length) {
     const skipReason = `no log pipeline to grow: ${unmet.join('; ')}`;
-    o.emit({ type: 'scenario-end', scenario: o.scenario, verdict: 'skipped', skipReason, at: iso(), durationMs: Date.now() - t0, faultWindows: [] });
+    rec.skip(skipReason);
     return { verdict: 'skipped' };
   }
-  o.emit({ type: 'phase', scenario: o.scenario, phase: 'method', at: iso() });
+  rec.method();
 
   const services = o.env.stack.topology.services;
   const steps: CapacityLogGrowthStep[] = [];
-  let interrupted = false;
-  let crash: string | undefined;
   let burstParams: Parameters<typeof multiServiceFault.clear>[1] | undefined;
   let burstHandle: unknown;
   try {
     // Today: what the fleet logs at its own traffic, before anything is added.
-    const m = action('measure', `measure today's log rate: every service's lines and log bytes over ${TODAY_WINDOW_MS / 1000} s`, {});
+    const m = rec.action('measure', `measure today's log rate: every service's lines and log bytes over ${TODAY_WINDOW_MS / 1000} s`, {});
     const before = await written(services);
     await sleep(TODAY_WINDOW_MS, o.signal);
     const today = delta(before, await written(services));
-    endAction(m);
+    rec.endAction(m);
     if (o.signal.aborted) throw new Error('interrupted while measuring today\'s log rate');
     if (!today.lines) throw new Error(`the fleet wrote no log line in ${TODAY_WINDOW_MS / 1000} s: cannot state today's log rate (is there background traffic?)`);
     const todayRate = today.lines / (TODAY_WINDOW_MS / 1000);
@@ -153,7 +137,7 @@ export async function runLogGrowthCapacity(o: LogGrowthOptions): Promise<{ verdi
     const win = new LogWindow('log-growth');
     await win.mark().run(o.env);
     const store = win.store();
-    language = store.language;
+    rec.language = store.language;
     const panels = dashboardLogQueries(o.env.stack.config.files.grafanaProvisioning, o.spec.data.dashboard.uid, store);
 
     let lastGood: { step: CapacityLogGrowthStep; multiple: number } | undefined;
@@ -162,7 +146,7 @@ export async function runLogGrowthCapacity(o: LogGrowthOptions): Promise<{ verdi
     let multiple = 1;
     for (let k = 0; k < maxSteps; k++) {
       if (o.signal.aborted) {
-        interrupted = true;
+        rec.interrupted = true;
         break;
       }
       // Up: ×4 while the pipeline keeps its read delay under a tenth of the bound, ×2 once it is
@@ -191,7 +175,7 @@ export async function runLogGrowthCapacity(o: LogGrowthOptions): Promise<{ verdi
       const countsBefore = await pipelineCounts(pipeline);
       const volBefore = await written(services);
       const startedAt = Date.now();
-      const act = action('log-burst', `grow the fleet's logs to ×${multiple} today's rate: ${Math.round(offered)} lines/s (${perService} lines/s more on each of ${services.length} services, ${lineBytes}-byte lines, ${burstS} s)`, { multiple, linesPerSecond: Math.round(offered), perService, lineBytes, seconds: burstS });
+      const act = rec.action('log-burst', `grow the fleet's logs to ×${multiple} today's rate: ${Math.round(offered)} lines/s (${perService} lines/s more on each of ${services.length} services, ${lineBytes}-byte lines, ${burstS} s)`, { multiple, linesPerSecond: Math.round(offered), perService, lineBytes, seconds: burstS });
       burstParams = { services: services.map((s) => s.name), fault: { kind: 'log-burst', linesPerSecond: perService, durationSeconds: burstS, lineBytes } };
       const window: FaultWindow = { label: `log burst ×${multiple}`, start: iso() };
       windows.push(window);
@@ -203,7 +187,7 @@ export async function runLogGrowthCapacity(o: LogGrowthOptions): Promise<{ verdi
       const vol = delta(volBefore, await written(services));
       window.end = iso(writtenAt);
       burstHandle = undefined;
-      endAction(act);
+      rec.endAction(act);
       const writeS = Math.max(burstS, (writtenAt - startedAt) / 1000);
       const writtenRate = vol.lines / writeS;
 
@@ -222,7 +206,7 @@ export async function runLogGrowthCapacity(o: LogGrowthOptions): Promise<{ verdi
         if (Date.now() > deadline) break;
       }
       if (o.signal.aborted || !d) {
-        interrupted = true;
+        rec.interrupted = true;
         break;
       }
       const after = await timeLogPanels(pipeline.store, panels);
@@ -262,7 +246,7 @@ export async function runLogGrowthCapacity(o: LogGrowthOptions): Promise<{ verdi
       // Let the pipeline settle before the next, larger step.
       await sleep(2000, o.signal);
     }
-    if (!stopReason && !interrupted) stopReason = `step limit (${maxSteps}) reached`;
+    if (!stopReason && !rec.interrupted) stopReason = `step limit (${maxSteps}) reached`;
     const good = lastGood?.step;
     const broke = firstBreak?.step;
     const logHeadroom = good ? { linesPerSecond: good.writtenLinesPerSecond, bytesPerSecond: good.writtenBytesPerSecond, multipleOfToday: good.multipleOfToday, todayLinesPerSecond: Math.round(todayRate) } : undefined;
@@ -273,31 +257,26 @@ export async function runLogGrowthCapacity(o: LogGrowthOptions): Promise<{ verdi
       `; the promised ${mib(promised)} is ${logHeadroom && logHeadroom.bytesPerSecond >= promised ? 'within' : 'beyond'} the headroom measured`;
     // The promise: below the promised ingestion rate, nothing is lost.
     if (broke && broke.writtenBytesPerSecond < promised && (broke.missing > 0 || broke.dropped > 0)) {
-      assertion(`no log line lost below the promised ${mib(promised)}`, false, `lines lost at ${mib(broke.writtenBytesPerSecond)}: ${broke.breaches.join('; ')}`, `every line delivered at any rate up to ${mib(promised)} (spec logs.ingestionRate)`, store.serviceSelector('<each service>'));
+      rec.assertion(`no log line lost below the promised ${mib(promised)}`, false, `lines lost at ${mib(broke.writtenBytesPerSecond)}: ${broke.breaches.join('; ')}`, `every line delivered at any rate up to ${mib(promised)} (spec logs.ingestionRate)`, store.serviceSelector('<each service>'));
     }
-    if (o.minHeadroom !== undefined) assertion(`log headroom at least ×${o.minHeadroom} today's rate`, (logHeadroom?.multipleOfToday ?? 0) >= o.minHeadroom, summary, `every log guarantee holds at ${o.minHeadroom} × today's lines/s`, store.serviceSelector('<each service>'));
-    const result: CapacityResult = {
+    if (o.minHeadroom !== undefined) rec.assertion(`log headroom at least ×${o.minHeadroom} today's rate`, (logHeadroom?.multipleOfToday ?? 0) >= o.minHeadroom, summary, `every log guarantee holds at ${o.minHeadroom} × today's lines/s`, store.serviceSelector('<each service>'));
+    return rec.result({
       target: 'monitoring (logs)', mode: 'auto', slo: {},
       ...(logHeadroom ? { logHeadroom } : {}),
       ...(broke ? { logBreakingPoint: { linesPerSecond: broke.writtenLinesPerSecond, breaches: broke.breaches } } : {}),
       promisedLogBytesPerSecond: promised,
-      verdict: failed || interrupted ? 'fail' : 'pass',
       summary,
-    };
-    o.emit({ type: 'capacity-result', scenario: o.scenario, result });
-    return { verdict: interrupted ? 'interrupted' : failed ? 'fail' : 'pass', result };
+    });
   } catch (e) {
-    crash = (e as Error).message;
+    rec.crash = (e as Error).message;
     throw e;
   } finally {
     // Rollback, also on interrupt: a burst still writing is cleared.
     if (burstHandle !== undefined && burstParams) {
-      const a = action('clear', 'clear the log bursts still running', {}, 'rollback');
+      const a = rec.action('clear', 'clear the log bursts still running', {}, 'rollback');
       await multiServiceFault.clear({ env: o.env }, burstParams, burstHandle).catch(() => {});
-      endAction(a);
+      rec.endAction(a);
     }
-    for (const w of windows) w.end ??= iso();
-    const verdict = interrupted || o.signal.aborted ? 'interrupted' : crash !== undefined ? 'error' : failed ? 'fail' : 'pass';
-    o.emit({ type: 'scenario-end', scenario: o.scenario, verdict, ...(crash !== undefined && verdict === 'error' ? { error: crash } : {}), at: iso(), durationMs: Date.now() - t0, faultWindows: windows });
+    rec.end(o.signal.aborted);
   }
 }
