@@ -28,7 +28,7 @@ import { LogWindow } from '../harness/engine/log-window.ts';
 import { measureQueryableLatency } from '../harness/logs/emitted.ts';
 import { counterDelta } from '../harness/logs/metrics-text.ts';
 import { retryGapBoundMs } from '../harness/logs/limits.ts';
-import { openLogPipeline, type OpenLogPipeline } from '../harness/logs/open.ts';
+import { limiterCounts, openLogPipeline } from '../harness/logs/open.ts';
 import { multiServiceFault } from '../harness/chaos/multi-service-fault.ts';
 import type { CheckContext } from '../harness/engine/checks.ts';
 
@@ -62,14 +62,6 @@ function table(title: string, head: string[], rows: (string | number)[][]): void
     console.log(r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  '));
     if (k === 0) console.log(w.map((x) => '-'.repeat(x)).join('  '));
   });
-}
-
-/** The shipper's retries and the 429s it saw (or, where it does not count them, the store's rate-limit refusals). */
-async function shipperCounts(p: OpenLogPipeline): Promise<{ retries: number; refused: number }> {
-  const [store, shipper] = await Promise.all([p.store.metrics(), p.shipper.metrics()]);
-  const c = p.shipper.counters(shipper);
-  const s = p.store.ingest(store);
-  return { retries: c.retries, refused: c.responses429 ?? s.rateLimited + s.streamLimited };
 }
 
 interface Complete {
@@ -110,7 +102,7 @@ async function main(): Promise<void> {
     for (const rate of rates) {
       const win = new LogWindow(`ramp-${rate}`);
       await win.mark().run(env);
-      const before = await shipperCounts(pipeline);
+      const before = await limiterCounts(pipeline);
       const perService = Math.max(1, Math.round(rate / burstServices.length));
       const t0 = Date.now();
       await multiServiceFault.inject({ env }, { services: burstServices, fault: { kind: 'log-burst', linesPerSecond: perService, durationSeconds: seconds, lineBytes } });
@@ -130,7 +122,7 @@ async function main(): Promise<void> {
       // Carried: lines / (burst start → the moment the shipper read the last of them: the store's timestamp of it).
       const carriedS = ((d.totals.lastStoredMs ?? Date.now()) - t0) / 1000;
       const tookS = ((d.completeAtMs ?? Date.now()) - t0) / 1000;
-      const after = await shipperCounts(pipeline);
+      const after = await limiterCounts(pipeline);
       const retries = counterDelta(before.retries, after.retries);
       const n429 = counterDelta(before.refused, after.refused);
       ramp.push([

@@ -22,7 +22,7 @@ import { LogWindow } from '../engine/log-window.ts';
 import { unmetRequirements } from '../engine/requirements.ts';
 import { fetchStats } from '../logs/emitted.ts';
 import { counterDelta } from '../logs/metrics-text.ts';
-import type { OpenLogPipeline } from '../logs/open.ts';
+import { limiterCounts } from '../logs/open.ts';
 import { multiServiceFault } from '../chaos/multi-service-fault.ts';
 import { dashboardLogQueries, timeLogPanels } from './dashboard-timer.ts';
 
@@ -82,14 +82,6 @@ function delta(a: Map<string, Volume>, b: Map<string, Volume>): Volume {
     bytes += Math.max(0, v.bytes - w.bytes);
   }
   return { lines, bytes };
-}
-
-/** The store's refusals and the shipper's give-ups, cumulative. */
-async function pipelineCounts(p: OpenLogPipeline): Promise<{ refused: number; dropped: number }> {
-  const [store, shipper] = await Promise.all([p.store.metrics(), p.shipper.metrics()]);
-  const c = p.shipper.counters(shipper);
-  const s = p.store.ingest(store);
-  return { refused: c.responses429 ?? s.rateLimited + s.streamLimited, dropped: c.droppedRateLimited + c.droppedOther };
 }
 
 /** Polls the services' fault lists until every burst has finished writing; when that was. */
@@ -172,7 +164,7 @@ export async function runLogGrowthCapacity(o: LogGrowthOptions): Promise<{ verdi
         break;
       }
       const pipeline = win.pipeline();
-      const countsBefore = await pipelineCounts(pipeline);
+      const countsBefore = await limiterCounts(pipeline);
       const volBefore = await written(services);
       const startedAt = Date.now();
       const act = rec.action('log-burst', `grow the fleet's logs to ×${multiple} today's rate: ${Math.round(offered)} lines/s (${perService} lines/s more on each of ${services.length} services, ${lineBytes}-byte lines, ${burstS} s)`, { multiple, linesPerSecond: Math.round(offered), perService, lineBytes, seconds: burstS });
@@ -210,7 +202,7 @@ export async function runLogGrowthCapacity(o: LogGrowthOptions): Promise<{ verdi
         break;
       }
       const after = await timeLogPanels(pipeline.store, panels);
-      const countsAfter = await pipelineCounts(pipeline);
+      const countsAfter = await limiterCounts(pipeline);
       const refused = counterDelta(countsBefore.refused, countsAfter.refused);
       const dropped = counterDelta(countsBefore.dropped, countsAfter.dropped);
       const dash = during.maxMs >= after.maxMs ? during : after;

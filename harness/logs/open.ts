@@ -48,3 +48,11 @@ export async function snapshotPipelineMetrics(p: OpenLogPipeline): Promise<Pipel
   const [store, shipper] = await Promise.all([p.store.metrics(), p.shipper.metrics()]);
   return { store, shipper, atMs: Date.now() };
 }
+
+/** What the limiter did, cumulative: the shipper's retries, the pushes refused (the shipper's 429s, else the store's rate-limit refusals) and the entries given up on. */
+export async function limiterCounts(p: OpenLogPipeline): Promise<{ retries: number; refused: number; dropped: number }> {
+  const [store, shipper] = await Promise.all([p.store.metrics(), p.shipper.metrics()]);
+  const c = p.shipper.counters(shipper);
+  const s = p.store.ingest(store);
+  return { retries: c.retries, refused: c.responses429 ?? s.rateLimited + s.streamLimited, dropped: c.droppedRateLimited + c.droppedOther };
+}
