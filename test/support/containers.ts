@@ -7,7 +7,7 @@ import { buildTopology, plannedPorts } from '../../harness/plan/topology.ts';
 import { containerEngineEnv, detectEngine, engineRequest } from '../../harness/stack/containers/engine.ts';
 import { RUN_LABEL } from '../../harness/stack/containers/containers-stack.ts';
 import { REPO_ROOT } from '../../harness/lib/paths.ts';
-import { validateResults } from '../../reports/results-schema.ts';
+import { type ResultsDocument, validateResults } from '../../reports/results-schema.ts';
 import { busyPorts, runCli } from './stack-helpers.ts';
 
 export const engine = await detectEngine();
@@ -38,7 +38,7 @@ export const planned = (offset: number) => plannedPorts(buildTopology({ offset, 
 
 
 /** One run of `scenarios` on a backend: each scenario's verdict, and the run's output for messages. */
-export async function verdicts(backend: 'native' | 'containers', folder: string, scenarios: string[], offset: number, during?: () => Promise<void>): Promise<{ verdicts: Record<string, string>; output: string; code: number | null }> {
+export async function verdicts(backend: 'native' | 'containers', folder: string, scenarios: string[], offset: number, during?: () => Promise<void>): Promise<{ verdicts: Record<string, string>; output: string; why: string; code: number | null }> {
   const out = mkdtempSync(join(tmpdir(), `parity-${backend}-`));
   const cli = runCli('harness/cli/scenario.ts', [...scenarios, '--backend', backend, '--monitoring-dir', folder, '--time-scale', '0.1', '--port-offset', String(offset), '--out', out, '--reporter', 'list,json']);
   if (during) {
@@ -47,13 +47,18 @@ export async function verdicts(backend: 'native' | 'containers', folder: string,
   }
   const code = await cli.exited;
   const result: Record<string, string> = {};
+  const why: string[] = [];
   for (const name of scenarios) {
-    const doc = JSON.parse(readFileSync(join(out, name, 'results.json'), 'utf8')) as { scenarios: { name: string; verdict: string }[] };
+    const doc = JSON.parse(readFileSync(join(out, name, 'results.json'), 'utf8')) as ResultsDocument;
     expect(validateResults(doc)).toEqual([]);
-    result[name] = doc.scenarios[0]!.verdict;
+    const scenario = doc.scenarios[0]!;
+    result[name] = scenario.verdict;
+    // A verdict that differs must say which check decided it, not only the run's last lines.
+    if (scenario.error) why.push(`${backend} ${name}: error: ${scenario.error}`);
+    for (const a of scenario.assertions.filter((a) => a.verdict === 'fail')) why.push(`${backend} ${name}: ${a.title} (${a.startedAt} → ${a.endedAt}): ${a.message}`);
   }
   expect(await busyPorts(planned(offset))).toEqual([]);
-  return { verdicts: result, output: cli.output(), code };
+  return { verdicts: result, output: cli.output(), why: why.join('\n'), code };
 }
 
 
@@ -71,8 +76,8 @@ export async function expectParity(folder: string, scenarios: readonly string[],
   };
   const [onContainers, onNative] = await Promise.all([verdicts('containers', join(REPO_ROOT, folder), [...scenarios], containersOffset, checkPorts), verdicts('native', join(REPO_ROOT, folder), [...scenarios], nativeOffset)]);
   expect(onContainers.output).toMatch(/Starting the stack on the containers backend/);
-  expect(onContainers.verdicts, onContainers.output.slice(-3000)).toEqual(onNative.verdicts);
-  expect(onNative.verdicts, onNative.output.slice(-3000)).toEqual(expected);
+  expect(onContainers.verdicts, `${onContainers.why}\n${onNative.why}\n${onContainers.output.slice(-3000)}`).toEqual(onNative.verdicts);
+  expect(onNative.verdicts, `${onNative.why}\n${onNative.output.slice(-3000)}`).toEqual(expected);
   expect(await runContainers(containersOffset)).toEqual([]);
   expect(await runNetworks(containersOffset)).toEqual([]);
 }

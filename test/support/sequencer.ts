@@ -6,7 +6,7 @@
  */
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-const FIRST = ['service-down-real-time', 'containers', 'containers-seed', 'containers-cli', 'alert-scenarios', 'capacity', 'mutate', 'monitoring-promises', 'log-pipeline', 'near-miss'];
+const FIRST = ['service-down-real-time', 'containers', 'alert-scenarios', 'capacity', 'mutate', 'monitoring-promises', 'log-pipeline', 'near-miss'];
 const rank = (f: TestSpecification): number => {
   const i = FIRST.findIndex((name) => f.moduleId.endsWith(`/${name}.test.ts`));
   return i < 0 ? FIRST.length : i;

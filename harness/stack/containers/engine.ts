@@ -67,8 +67,13 @@ export async function engineRequest(host: string, method: Dispatcher.HttpMethod,
   }
 }
 
-/** GET /_ping answered "OK" within the timeout. */
-export async function pingEngine(host: string, timeoutMs = 2000): Promise<boolean> {
+/**
+ * GET /_ping answered "OK" within the timeout. A missing socket or a refused connection
+ * answers at once; the long default is for a live engine that is busy (podman removing a
+ * previous run's 27 containers held a ping for over 2 s here, and the run then said no
+ * engine answers).
+ */
+export async function pingEngine(host: string, timeoutMs = 15_000): Promise<boolean> {
   if (host.startsWith('unix://') && !isSocket(host.slice('unix://'.length))) return false;
   try {
     const res = await Promise.race([

@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateResults } from '../../reports/results-schema.ts';
-import type { CapacityGrowthStep, CapacityLogGrowthStep, CapacityResult } from '../../harness/events/capacity.ts';
-import { busyPorts, runCli } from '../support/stack-helpers.ts';
-import { planned, runContainers, runNetworks, skipReason, VL } from '../support/containers.ts';
-import { assertion, readScenarioResult } from '../support/results.ts';
+import { validateResults } from '../../../reports/results-schema.ts';
+import type { CapacityGrowthStep, CapacityLogGrowthStep, CapacityResult } from '../../../harness/events/capacity.ts';
+import { busyPorts, runCli } from '../../support/stack-helpers.ts';
+import { planned, runContainers, runNetworks, skipReason, VL } from '../../support/containers.ts';
+import { assertion, readScenarioResult } from '../../support/results.ts';
 
 describe.skipIf(skipReason)(`commands on the containers backend${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   it('Ctrl-C mid-scenario: exit 130, the report says INTERRUPTED, and no container, network or port is left', async () => {
