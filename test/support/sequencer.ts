@@ -1,8 +1,8 @@
 /**
  * Starts the longest integration files first, in a fixed order, whatever vitest's cache
- * says: the real-time service-down run mostly waits, so started first it overlaps all the
- * rest, and the suite's length stays near its longest file instead of depending on what
- * the last run cached or which file failed then.
+ * says: the real-time service-down run mostly waits, so started first beside the containers
+ * file it overlaps the longest work, and the suite's length does not depend on what the
+ * last run cached or which file failed then.
  */
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
