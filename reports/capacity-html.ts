@@ -225,6 +225,7 @@ function growthPart(steps: CapacityGrowthStep[], r: CapacityResult | undefined, 
       `<td class="num" data-col="step">${esc(s.index)}</td>`,
       `<td class="num" data-col="targets">${esc(s.targets)}</td>`,
       `<td class="num" data-col="series">${esc(s.series)}</td>`,
+      `<td class="num" data-col="scraped">${esc(s.scrapedSeries)}</td>`,
       `<td class="num" data-col="multiple">${esc(`${formatMultiple(s.multipleOfToday.targets)} / ${formatMultiple(s.multipleOfToday.series)}`)}</td>`,
       `<td class="num${over(s.maxScrapeSeconds, s.scrapeTimeoutSeconds)}" data-col="scrape">${esc(`${formatSeconds(s.maxScrapeSeconds)} s / ${formatSeconds(s.scrapeTimeoutSeconds)} s`)}</td>`,
       `<td class="num${over(s.maxRuleEvalSeconds, s.ruleIntervalSeconds)}" data-col="rule-eval">${esc(`${formatSeconds(s.maxRuleEvalSeconds)} s / ${formatSeconds(s.ruleIntervalSeconds)} s`)}</td>`,
@@ -234,7 +235,7 @@ function growthPart(steps: CapacityGrowthStep[], r: CapacityResult | undefined, 
     ];
     return `<tr class="${s.ok ? '' : 'bad'}" data-step="${esc(s.index)}">${cells.join('')}</tr>`;
   });
-  const head = `<thead><tr><th>step</th><th>targets</th><th>series</th><th>× today (targets / series)</th><th>max scrape / timeout</th><th>rule evaluation / interval</th><th>dropped samples</th><th>slowest dashboard query / limit</th><th>guarantees</th></tr></thead>`;
+  const head = `<thead><tr><th>step</th><th>targets</th><th>series exposed</th><th>series scraped</th><th>× today (targets / series)</th><th>max scrape / timeout</th><th>rule evaluation / interval</th><th>dropped samples</th><th>slowest dashboard query / limit</th><th>guarantees</th></tr></thead>`;
 
   const timeouts = [...new Set(steps.map((s) => s.scrapeTimeoutSeconds))];
   const series: XYSeries[] = [
@@ -247,7 +248,7 @@ function growthPart(steps: CapacityGrowthStep[], r: CapacityResult | undefined, 
   const chart = renderXYChart(series, {
     width,
     title: 'Scrape duration against series ingested per scrape',
-    xLabel: 'series (samples per scrape, all targets)',
+    xLabel: 'series exposed per scrape (fleet and virtual targets)',
     yLabel: 'seconds',
     vLines,
     hLines: timeouts.length === 1 ? [{ at: timeouts[0]!, label: `scrape timeout ${formatSeconds(timeouts[0])} s`, color: COLOR.limit }] : [],

@@ -99,6 +99,7 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: Gr
     // ramp); the total grows 4× a step while scrapes are fast, 1.5× once one takes a tenth of its timeout.
     let seriesMultiple = 1;
     let targetMultiple = 1;
+    let todayExposed: number | undefined;
     for (let k = 0; k < maxSteps; k++) {
       if (o.signal.aborted) {
         rec.interrupted = true;
@@ -137,12 +138,14 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: Gr
       }
       const w = `${Math.round(intervalMs * 3)}ms`;
       const vt = `job="${VIRTUAL_JOB}"`;
-      const [maxScrapeVirtual, maxScrapeFleet, minUpVirtual, minUpFleet, series, ruleEval, ruleInterval, droppedCounters, failedScrapes, dash, timeouts] = await Promise.all([
+      const [maxScrapeVirtual, maxScrapeFleet, minUpVirtual, minUpFleet, scraped, fleetExposed, ruleEval, ruleInterval, droppedCounters, failedScrapes, dash, timeouts] = await Promise.all([
         scalar(prom, `max(max_over_time(scrape_duration_seconds{${vt}}[${w}]))`),
         scalar(prom, `max(max_over_time(scrape_duration_seconds{service!=""}[${w}]))`),
         scalar(prom, `min(min_over_time(up{${vt}}[${w}]))`),
         scalar(prom, `min(min_over_time(up{service!=""}[${w}]))`),
-        scalar(prom, 'sum(scrape_samples_scraped)'),
+        scalar(prom, `sum(scrape_samples_scraped{service!=""}) + (sum(scrape_samples_scraped{${vt}}) or vector(0))`),
+        // Each fleet target's size is its largest scrape in the window: a failed one took in nothing.
+        scalar(prom, `sum(max_over_time(scrape_samples_scraped{service!=""}[${w}]))`),
         scalar(prom, `max(max_over_time(prometheus_rule_group_last_duration_seconds[${w}]))`),
         scalar(prom, 'min(prometheus_rule_group_interval_seconds)'),
         scalar(prom, DROP_COUNTERS.map((c) => `(sum(increase(${c}[${w}])) or vector(0))`).join(' + ')),
@@ -160,10 +163,15 @@ export async function runGrowthCapacity(o: GrowthOptions): Promise<{ verdict: Gr
       if (droppedSamples > 0) breaches.push(`${droppedSamples} samples dropped`);
       if (dash.maxMs > limitMs || dash.failures.length) breaches.push(`dashboard ${Math.round(dash.maxMs)} ms (${dash.slowest}) of ${limitMs} ms${dash.failures.length ? `; failed: ${dash.failures.join('; ')}` : ''}`);
       const totalTargets = todayTargets + virtual;
-      const totalSeries = series ?? planned;
+      // The step's size is what the targets expose, not what got in: failed scrapes ingest nothing,
+      // and a break reported at the smaller ingested count would understate where it happened.
+      // The fleet's own series drift as its traffic finds new label values, so they are measured
+      // at every step, and today's are step 0's.
+      const totalSeries = Math.round(fleetExposed ?? todaySeries) + virtual * seriesEach;
+      todayExposed ??= totalSeries;
       const step: CapacityGrowthStep = {
-        kind: 'growth', index: k, startedAt: iso(startedAt), endedAt: iso(), targets: totalTargets, series: totalSeries,
-        multipleOfToday: { targets: +(totalTargets / todayTargets).toFixed(2), series: +(totalSeries / Math.max(1, todaySeries)).toFixed(2) },
+        kind: 'growth', index: k, startedAt: iso(startedAt), endedAt: iso(), targets: totalTargets, series: totalSeries, scrapedSeries: Math.round(scraped ?? 0),
+        multipleOfToday: { targets: +(totalTargets / todayTargets).toFixed(2), series: +(totalSeries / Math.max(1, todayExposed)).toFixed(2) },
         maxScrapeSeconds, scrapeTimeoutSeconds: timeoutSeconds, maxRuleEvalSeconds: ruleEval ?? 0, ruleIntervalSeconds: ruleInterval ?? 0, droppedSamples,
         maxDashboardQueryMs: Math.round(dash.maxMs), dashboardQueryLimitMs: limitMs, ok: breaches.length === 0, breaches,
       };

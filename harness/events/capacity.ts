@@ -71,8 +71,10 @@ export interface CapacityGrowthStep {
   endedAt: string;
   /** Scrape targets Prometheus had, the fleet included. */
   targets: number;
-  /** Samples per scrape over all targets (the series Prometheus ingests each interval). */
+  /** Series the fleet's and the virtual targets expose per scrape: today's measured volume plus the virtual targets' (what Prometheus must ingest each interval). */
   series: number;
+  /** Of those, the samples the last scrape of each target took in; below `series` when scrapes failed. */
+  scrapedSeries: number;
   /** The same as a multiple of today's fleet (16 services + coordinator at their current volume). */
   multipleOfToday: { targets: number; series: number };
   maxScrapeSeconds: number;

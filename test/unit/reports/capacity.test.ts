@@ -135,6 +135,8 @@ function growthStep(index: number, mult: number, scrape: number, ok: boolean, br
     endedAt: t(45 + index * 40),
     targets: 17 * mult,
     series: 5120 * mult,
+    // Failed scrapes take nothing in: the breaking step got less than its targets expose.
+    scrapedSeries: ok ? 5120 * mult : 4096 * mult,
     multipleOfToday: { targets: mult, series: mult },
     maxScrapeSeconds: scrape,
     scrapeTimeoutSeconds: 10,
@@ -404,6 +406,9 @@ describe('capacity: HTML report', () => {
     expect(rows).toEqual([1, 2, 3]);
     expect(cell(growth, 'capacity-growth-steps', 1, 'targets')).toBe('17');
     expect(cell(growth, 'capacity-growth-steps', 2, 'series')).toBe('20480');
+    expect(cell(growth, 'capacity-growth-steps', 2, 'scraped')).toBe('20480');
+    expect(cell(growth, 'capacity-growth-steps', 3, 'series')).toBe('51200');
+    expect(cell(growth, 'capacity-growth-steps', 3, 'scraped')).toBe('40960');
     expect(cell(growth, 'capacity-growth-steps', 3, 'multiple')).toBe('10× / 10×');
     expect(cell(growth, 'capacity-growth-steps', 1, 'scrape')).toBe('0.42 s / 10 s');
     expect(cell(growth, 'capacity-growth-steps', 3, 'rule-eval')).toBe('0.5 s / 15 s');
