@@ -81,6 +81,8 @@ export class FakeService {
   private readonly requestsByStatus: Record<string, Record<string, number>> = {};
   private readonly startedAt = Date.now();
   private stopping = false;
+  /** The last finished log bursts, with how long each took to hand its lines to the logger: the writer's own timing, free of the caller's polling. */
+  private readonly finishedBursts: { id: string; lines: number; startedAt: number; seconds: number }[] = [];
 
   constructor(readonly config: FakeServiceConfig) {
     const spec = serviceByName(config.service);
@@ -143,6 +145,7 @@ export class FakeService {
       hungRequests: this.hung,
       workerPool: this.workers.state(),
       activeFaults: this.faults.list().length,
+      logBursts: this.finishedBursts,
       mqtt: { connected: this.mqtt.connected, published: this.mqtt.published },
       backend: this.backend?.health(),
     };
@@ -407,6 +410,7 @@ export class FakeService {
   private startBurst(f: ActiveFault, spec: Extract<FaultSpec, { kind: 'log-burst' }>): () => void {
     const total = Math.round(spec.linesPerSecond * spec.durationSeconds);
     const started = performance.now();
+    const startedAt = Date.now();
     let written = 0;
     const probe = `ts=${new Date().toISOString()} level=INFO service=${this.spec.name} seq=${this.log.lastSeq + total} burst=${f.id} n=${total} msg="log burst"`;
     const pad = spec.lineBytes ? 'x'.repeat(Math.max(0, spec.lineBytes - probe.length - 5)) : undefined;
@@ -414,7 +418,11 @@ export class FakeService {
       // Catch up to the wall-clock target, so a slow tick does not lower the rate.
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * spec.linesPerSecond));
       for (; written < due; ) this.log.info({ burst: f.id, n: ++written, pad, msg: 'log burst' });
-      if (written >= total) void this.faults.remove(f.id);
+      if (written < total) return;
+      clearInterval(timer);
+      this.finishedBursts.push({ id: f.id, lines: total, startedAt, seconds: (performance.now() - started) / 1000 });
+      if (this.finishedBursts.length > 16) this.finishedBursts.shift();
+      void this.faults.remove(f.id);
     }, 20);
     return () => clearInterval(timer);
   }

@@ -17,6 +17,8 @@ export interface ServiceStats {
   lastSeq: number;
   linesWritten: number;
   malformedSeqs: number[];
+  /** The last finished log bursts by the service's own clock (epoch ms start, seconds to the last line). */
+  logBursts: { id: string; lines: number; startedAt: number; seconds: number }[];
 }
 
 export async function fetchStats(svc: ServiceEndpoint): Promise<ServiceStats> {

@@ -97,7 +97,7 @@ const addFault = async (s: Svc, spec: Record<string, unknown>) => {
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body.id as string;
 };
-const stats = async (s: Svc) => (await control(s, 'GET', '/stats')).body as { linesWritten: number; lastSeq: number; malformedLines: number; hungRequests: number; requestsByStatus: Record<string, Record<string, number>>; mqtt: { connected: boolean } };
+const stats = async (s: Svc) => (await control(s, 'GET', '/stats')).body as { linesWritten: number; lastSeq: number; malformedLines: number; hungRequests: number; requestsByStatus: Record<string, Record<string, number>>; mqtt: { connected: boolean }; logBursts: { id: string; lines: number; startedAt: number; seconds: number }[] };
 
 /**
  * Families by name. parse-prometheus-text-format parses every sample line faithfully but its
@@ -387,6 +387,13 @@ describe('fault controls', () => {
     // Lines become due on the wall clock: 500 lines at 500/s span about a second.
     const ts = burst.map((l) => Date.parse(l.slice(3, 27)));
     expect(ts.at(-1)! - ts[0]!).toBeGreaterThanOrEqual(900);
+    // /stats tells when the writer wrote, by its own clock: the first and last line's stamps lie inside it.
+    const record = after.logBursts.find((b) => b.id === id);
+    expect(record?.lines).toBe(500);
+    expect(record!.seconds).toBeGreaterThanOrEqual(0.98);
+    expect(ts[0]!).toBeGreaterThanOrEqual(record!.startedAt);
+    // (+1: both clocks are read in whole milliseconds)
+    expect(ts.at(-1)!).toBeLessThanOrEqual(record!.startedAt + Math.ceil(record!.seconds * 1000) + 1);
   });
 
   it('malformed-logs writes broken lines (text, binary, oversized) until cleared', async () => {
