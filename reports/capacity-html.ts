@@ -247,7 +247,7 @@ function growthPart(steps: CapacityGrowthStep[], r: CapacityResult | undefined, 
   if (r?.breakingPoint) vLines.push({ at: r.breakingPoint.series, label: `breaking point ${formatValue(r.breakingPoint.series)} series`, color: COLOR.gateFail, dash: '5 3' });
   const chart = renderXYChart(series, {
     width,
-    title: 'Scrape duration against series ingested per scrape',
+    title: 'Scrape duration against series exposed per scrape',
     xLabel: 'series exposed per scrape (fleet and virtual targets)',
     yLabel: 'seconds',
     vLines,

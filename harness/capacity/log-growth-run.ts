@@ -20,7 +20,7 @@ import type { PromiseSpec } from '../spec/promise-spec.ts';
 import type { CheckContext } from '../engine/checks.ts';
 import { LogWindow } from '../engine/log-window.ts';
 import { unmetRequirements } from '../engine/requirements.ts';
-import { fetchStats } from '../logs/emitted.ts';
+import { fetchStats, type ServiceStats } from '../logs/emitted.ts';
 import { counterDelta } from '../logs/metrics-text.ts';
 import { limiterCounts } from '../logs/open.ts';
 import { multiServiceFault } from '../chaos/multi-service-fault.ts';
@@ -65,10 +65,15 @@ interface Volume {
   bytes: number;
 }
 
-/** Lines (by the services' own seq counters) and bytes (their log files) written so far. */
-async function written(services: readonly ServiceEndpoint[]): Promise<Map<string, Volume>> {
-  const out = new Map<string, Volume>();
-  await Promise.all(services.map(async (s) => out.set(s.name, { lines: (await fetchStats(s)).linesWritten, bytes: fileSize(s.logFile) })));
+/** Lines (by the services' own seq counters) and bytes (their log files) written so far, with each service's finished bursts. */
+async function written(services: readonly ServiceEndpoint[]): Promise<Map<string, Volume & { bursts: ServiceStats['logBursts'] }>> {
+  const out = new Map<string, Volume & { bursts: ServiceStats['logBursts'] }>();
+  await Promise.all(
+    services.map(async (s) => {
+      const st = await fetchStats(s);
+      out.set(s.name, { lines: st.linesWritten, bytes: fileSize(s.logFile), bursts: st.logBursts });
+    }),
+  );
   return out;
 }
 
@@ -88,9 +93,8 @@ function delta(a: Map<string, Volume>, b: Map<string, Volume>): Volume {
  * When the writers wrote: from the first burst's start to the last one's last line, by the
  * services' own clocks. Undefined when a burst has not finished (it is not in its service's list).
  */
-async function burstWindow(services: readonly ServiceEndpoint[], ids: readonly unknown[]): Promise<{ start: number; seconds: number; lines: number } | undefined> {
-  const bursts = await Promise.all(services.map(async (s, i) => (await fetchStats(s)).logBursts.find((b) => b.id === ids[i])));
-  const done = bursts.filter((b) => b !== undefined);
+function burstWindow(services: readonly ServiceEndpoint[], now: Awaited<ReturnType<typeof written>>, ids: readonly unknown[]): { start: number; seconds: number; lines: number } | undefined {
+  const done = services.map((s, i) => now.get(s.name)?.bursts.find((b) => b.id === ids[i])).filter((b) => b !== undefined);
   if (done.length < services.length) return undefined;
   const start = Math.min(...done.map((b) => b.startedAt));
   const end = Math.max(...done.map((b) => b.startedAt + b.seconds * 1000));
@@ -189,11 +193,12 @@ export async function runLogGrowthCapacity(o: LogGrowthOptions): Promise<{ verdi
       await sleep((burstS * 1000) / 2, o.signal);
       const during = await timeLogPanels(pipeline.store, panels);
       const writtenAt = await burstsDone(services, startedAt + burstS * 6000, o.signal);
-      const vol = delta(volBefore, await written(services));
+      const volAfter = await written(services);
+      const vol = delta(volBefore, volAfter);
       const wallS = Math.max(burstS, (writtenAt - startedAt) / 1000);
       // The writers' rate by their own clocks: the harness's time to start the bursts and to see
       // them end is not the writers' (on a busy machine it was a second, and read as their limit).
-      const bursts = await burstWindow(services, burstHandle as unknown[]);
+      const bursts = burstWindow(services, volAfter, burstHandle as unknown[]);
       window.end = iso(writtenAt);
       burstHandle = undefined;
       rec.endAction(act);

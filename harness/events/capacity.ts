@@ -71,7 +71,7 @@ export interface CapacityGrowthStep {
   endedAt: string;
   /** Scrape targets Prometheus had, the fleet included. */
   targets: number;
-  /** Series the fleet's and the virtual targets expose per scrape: today's measured volume plus the virtual targets' (what Prometheus must ingest each interval). */
+  /** Series the fleet's and the virtual targets expose per scrape (what Prometheus must ingest each interval): each fleet target's largest scrape in the step plus the virtual targets' size. */
   series: number;
   /** Of those, the samples the last scrape of each target took in; below `series` when scrapes failed. */
   scrapedSeries: number;
