@@ -58,6 +58,14 @@ class RpcError extends ToolError {
 
 const rpcCode = (status: number) => (status === 429 ? -32000 : status >= 500 ? -32603 : -32602);
 
+/** A log burst as its writer saw it: its start (epoch ms) and the seconds from it to its last line. `GET /stats` lists the last 16. */
+export interface FinishedLogBurst {
+  id: string;
+  lines: number;
+  startedAt: number;
+  seconds: number;
+}
+
 export class FakeService {
   readonly spec: ServiceSpec;
   readonly log: ServiceLogger;
@@ -82,7 +90,7 @@ export class FakeService {
   private readonly startedAt = Date.now();
   private stopping = false;
   /** The last finished log bursts, with how long each took to hand its lines to the logger: the writer's own timing, free of the caller's polling. */
-  private readonly finishedBursts: { id: string; lines: number; startedAt: number; seconds: number }[] = [];
+  private readonly finishedBursts: FinishedLogBurst[] = [];
 
   constructor(readonly config: FakeServiceConfig) {
     const spec = serviceByName(config.service);

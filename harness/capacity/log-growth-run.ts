@@ -20,7 +20,8 @@ import type { PromiseSpec } from '../spec/promise-spec.ts';
 import type { CheckContext } from '../engine/checks.ts';
 import { LogWindow } from '../engine/log-window.ts';
 import { unmetRequirements } from '../engine/requirements.ts';
-import { fetchStats, type ServiceStats } from '../logs/emitted.ts';
+import type { FinishedLogBurst } from '../../fake-services/service.ts';
+import { fetchStats } from '../logs/emitted.ts';
 import { counterDelta } from '../logs/metrics-text.ts';
 import { limiterCounts } from '../logs/open.ts';
 import { multiServiceFault } from '../chaos/multi-service-fault.ts';
@@ -65,9 +66,12 @@ interface Volume {
   bytes: number;
 }
 
+/** One service's log so far, with its finished bursts. */
+type Written = Volume & { bursts: FinishedLogBurst[] };
+
 /** Lines (by the services' own seq counters) and bytes (their log files) written so far, with each service's finished bursts. */
-async function written(services: readonly ServiceEndpoint[]): Promise<Map<string, Volume & { bursts: ServiceStats['logBursts'] }>> {
-  const out = new Map<string, Volume & { bursts: ServiceStats['logBursts'] }>();
+async function written(services: readonly ServiceEndpoint[]): Promise<Map<string, Written>> {
+  const out = new Map<string, Written>();
   await Promise.all(
     services.map(async (s) => {
       const st = await fetchStats(s);
@@ -93,7 +97,7 @@ function delta(a: Map<string, Volume>, b: Map<string, Volume>): Volume {
  * When the writers wrote: from the first burst's start to the last one's last line, by the
  * services' own clocks. Undefined when a burst has not finished (it is not in its service's list).
  */
-function burstWindow(services: readonly ServiceEndpoint[], now: Awaited<ReturnType<typeof written>>, ids: readonly unknown[]): { start: number; seconds: number; lines: number } | undefined {
+function burstWindow(services: readonly ServiceEndpoint[], now: Map<string, Written>, ids: readonly unknown[]): { start: number; seconds: number; lines: number } | undefined {
   const done = services.map((s, i) => now.get(s.name)?.bursts.find((b) => b.id === ids[i])).filter((b) => b !== undefined);
   if (done.length < services.length) return undefined;
   const start = Math.min(...done.map((b) => b.startedAt));

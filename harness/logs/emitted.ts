@@ -7,6 +7,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import type { FinishedLogBurst } from '../../fake-services/service.ts';
 import type { ServiceEndpoint } from '../plan/topology.ts';
 import { parseLineTs, summarizeLatency, type LatencySummary } from './ledger.ts';
 import type { LogStore } from './log-store.ts';
@@ -17,8 +18,7 @@ export interface ServiceStats {
   lastSeq: number;
   linesWritten: number;
   malformedSeqs: number[];
-  /** The last finished log bursts by the service's own clock (epoch ms start, seconds to the last line). */
-  logBursts: { id: string; lines: number; startedAt: number; seconds: number }[];
+  logBursts: FinishedLogBurst[];
 }
 
 export async function fetchStats(svc: ServiceEndpoint): Promise<ServiceStats> {

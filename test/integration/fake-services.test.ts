@@ -16,6 +16,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFleetBundle } from '../../harness/stack/fleet-bundle.ts';
 import { serviceArgs } from '../../harness/stack/fleet.ts';
+import type { FinishedLogBurst } from '../../fake-services/service.ts';
 
 interface Family {
   name: string;
@@ -97,7 +98,7 @@ const addFault = async (s: Svc, spec: Record<string, unknown>) => {
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body.id as string;
 };
-const stats = async (s: Svc) => (await control(s, 'GET', '/stats')).body as { linesWritten: number; lastSeq: number; malformedLines: number; hungRequests: number; requestsByStatus: Record<string, Record<string, number>>; mqtt: { connected: boolean }; logBursts: { id: string; lines: number; startedAt: number; seconds: number }[] };
+const stats = async (s: Svc) => (await control(s, 'GET', '/stats')).body as { linesWritten: number; lastSeq: number; malformedLines: number; hungRequests: number; requestsByStatus: Record<string, Record<string, number>>; mqtt: { connected: boolean }; logBursts: FinishedLogBurst[] };
 
 /**
  * Families by name. parse-prometheus-text-format parses every sample line faithfully but its
